@@ -1,0 +1,59 @@
+// The custody boundary. The rest of the service sees seeds only as opaque SeedRefs; what a ref
+// means (a token object's CKA_ID, or a blob wrapped under a key-encryption key) is the vault's
+// business. A vault is thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "hsm2fa/hmac_oracle.hpp"
+#include "hsm2fa/result.hpp"
+#include "hsm2fa/secret.hpp"
+
+namespace hsm2fa {
+
+enum class Custody { token, wrapped };
+
+// A stored reference to a seed: printable ASCII, self-describing (custody mode, version,
+// algorithm, exportability), safe to keep in a database. It is not a secret, but in wrapped mode
+// it is the only copy of the seed, so losing it loses the seed.
+struct SeedRef {
+  std::string encoded;
+  friend bool operator==(const SeedRef&, const SeedRef&) = default;
+};
+
+// Where a seed stands with respect to export. Pending seeds may be exported for pairing (if the
+// policy allowed export at generation); lock() makes that impossible, enforced by the token.
+struct SeedInfo {
+  HashAlg alg = HashAlg::sha1;
+  bool exportable = false;
+};
+
+class SeedVault {
+ public:
+  virtual ~SeedVault() = default;
+  virtual Custody custody() const noexcept = 0;
+
+  // A fresh seed of digest_size(alg) bytes generated inside the token.
+  virtual Result<SeedRef> generate(HashAlg alg, bool exportable) = 0;
+  // Imports a seed (tests, migration). Seeds shorter than digest_size(alg) are zero-padded,
+  // which leaves every HMAC unchanged. Longer than 64 bytes is invalid_argument.
+  virtual Result<SeedRef> import(HashAlg alg, std::span<const std::uint8_t> seed,
+                                 bool exportable) = 0;
+  virtual Result<SeedInfo> inspect(const SeedRef& ref) = 0;
+  // An oracle computing HMACs with this seed inside the token.
+  virtual Result<std::unique_ptr<HmacOracle>> oracle(const SeedRef& ref) = 0;
+  // The seed bytes, for the pairing code only. Errc::export_locked once locked or if generated
+  // non-exportable. The result is wiped when dropped.
+  virtual Result<SecretBytes> export_seed(const SeedRef& ref) = 0;
+  // One way: after this the token refuses to let the seed out. Returns the ref to store from
+  // now on (it may differ from `ref`; the old one is then invalid).
+  virtual Result<SeedRef> lock(const SeedRef& ref) = 0;
+  // Destroys the seed in the token (token mode). In wrapped mode forgetting the blob is the
+  // destruction; the call still validates the ref.
+  virtual Status destroy(const SeedRef& ref) = 0;
+};
+
+}  // namespace hsm2fa
