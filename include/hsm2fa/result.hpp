@@ -2,6 +2,7 @@
 // Result<T>. Exceptions are reserved for start-up and configuration failures.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <system_error>
 #include <type_traits>
@@ -36,6 +37,7 @@ const char* to_string(Errc e) noexcept;
 struct Error {
   Errc code = Errc::internal;
   std::string message;  // for humans and logs; never a seed, code, PIN or pairing URI
+  std::int64_t retry_after_seconds = 0;  // with Errc::rate_limited: when to try again
 };
 
 inline Error make_error(Errc code, std::string message) { return Error{code, std::move(message)}; }
