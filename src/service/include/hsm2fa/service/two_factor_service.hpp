@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -122,9 +123,10 @@ class TwoFactorService {
   virtual Health health() = 0;
 };
 
-// Validates the config (tenants, digits, window, throttle bounds) once.
+// Validates the config (tenants, digits, window, throttle bounds) once. `hsm_probe` tells
+// health() whether the token answers; without one the token counts as down.
 Result<std::unique_ptr<TwoFactorService>> make_two_factor_service(
     ServiceConfig config, std::shared_ptr<SeedVault> vault, std::shared_ptr<Store> store,
-    std::shared_ptr<const Clock> clock);
+    std::shared_ptr<const Clock> clock, std::function<Status()> hsm_probe);
 
 }  // namespace hsm2fa::service
