@@ -1,0 +1,47 @@
+#include "code_match.hpp"
+
+#include <limits>
+
+#include "hsm2fa/otp/hotp.hpp"
+#include "hsm2fa/otp/totp_window.hpp"
+#include "validation.hpp"
+
+namespace hsm2fa::service {
+
+Result<std::string> canonicalise(std::string_view code, int digits) {
+  if (!is_code_format(code)) {
+    return make_error(Errc::invalid_argument, "code must be exactly 6 or 8 ASCII digits");
+  }
+  auto canonical = otp::canonical_code(code, digits);
+  if (!canonical) {
+    return make_error(Errc::invalid_argument,
+                      "code must have " + std::to_string(digits) + " digits");
+  }
+  return std::move(*canonical);
+}
+
+Result<std::vector<std::int64_t>> matched_steps(const ServiceContext& ctx,
+                                                const TotpCredential& credential,
+                                                std::string_view canonical) {
+  auto oracle = ctx.vault->oracle(credential.seed);
+  if (!oracle) return std::move(oracle).error();
+  if ((*oracle)->algorithm() != credential.alg) {
+    return make_error(Errc::tampered, "seed algorithm differs from the credential's");
+  }
+  const std::uint64_t now_step = otp::totp_step(ctx.now_seconds(), credential.period);
+  auto steps =
+      otp::matching_steps(**oracle, canonical, now_step, ctx.config.window, credential.digits);
+  if (!steps) return std::move(steps).error();
+  std::vector<std::int64_t> out;
+  out.reserve(steps->size());
+  for (std::uint64_t step : *steps) {
+    // Unreachable for any clock value a system can hold; refuse rather than wrap.
+    if (step > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return make_error(Errc::internal, "time step out of range");
+    }
+    out.push_back(static_cast<std::int64_t>(step));
+  }
+  return out;
+}
+
+}  // namespace hsm2fa::service

@@ -1,0 +1,153 @@
+#include "hsm2fa/service/two_factor_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "service_context.hpp"
+#include "use_cases.hpp"
+#include "validation.hpp"
+
+namespace hsm2fa::service {
+namespace {
+
+std::string_view outcome_of(bool valid) { return valid ? "valid" : "invalid"; }
+
+class AuditedTwoFactorService final : public TwoFactorService {
+ public:
+  explicit AuditedTwoFactorService(ServiceContext ctx) : ctx_(std::move(ctx)) {}
+
+  Result<Enrollment> enroll_totp(const Caller& caller, const EnrollRequest& request) override {
+    return shielded([&] {
+      auto r = use_case::enroll_totp(ctx_, request);
+      return audited(ctx_, caller, {"totp.enroll", request.tenant, request.user, "ok", {}},
+                     std::move(r));
+    });
+  }
+
+  Result<Enrollment> pairing(const Caller& caller, std::string_view tenant,
+                             std::string_view user) override {
+    return shielded([&] {
+      auto r = use_case::pairing(ctx_, tenant, user);
+      return audited(ctx_, caller, {"totp.pairing", tenant, user, "ok", {}}, std::move(r));
+    });
+  }
+
+  Result<ConfirmResult> confirm_totp(const Caller& caller, std::string_view tenant,
+                                     std::string_view user, std::string_view code) override {
+    return shielded([&] {
+      auto r = use_case::confirm_totp(ctx_, tenant, user, code);
+      const std::string_view outcome = r ? outcome_of(r->valid) : "";
+      return audited(ctx_, caller, {"totp.confirm", tenant, user, outcome, {}}, std::move(r));
+    });
+  }
+
+  Status delete_totp(const Caller& caller, std::string_view tenant,
+                     std::string_view user) override {
+    return shielded([&] {
+      auto r = use_case::delete_totp(ctx_, tenant, user);
+      return audited(ctx_, caller, {"totp.delete", tenant, user, "ok", {}}, std::move(r));
+    });
+  }
+
+  Result<VerifyResult> verify(const Caller& caller, std::string_view tenant, std::string_view user,
+                              std::string_view code) override {
+    return shielded([&] {
+      auto r = use_case::verify(ctx_, tenant, user, code);
+      const std::string_view outcome = r ? outcome_of(r->valid) : "";
+      const std::string_view reason = r ? to_string(r->reason) : "";
+      return audited(ctx_, caller, {"verify", tenant, user, outcome, reason}, std::move(r));
+    });
+  }
+
+  Result<UserView> user(std::string_view tenant, std::string_view user) override {
+    return shielded([&] { return use_case::user_view(ctx_, tenant, user); });
+  }
+
+  Result<UserView> set_two_factor(const Caller& caller, std::string_view tenant,
+                                  std::string_view user, bool enabled, std::string_view reason,
+                                  std::int64_t until) override {
+    return shielded([&] {
+      auto r = use_case::set_two_factor(ctx_, tenant, user, enabled, reason, until);
+      const std::string_view action = enabled ? "two_factor.enable" : "two_factor.disable";
+      return audited(ctx_, caller, {action, tenant, user, "ok", enabled ? "" : reason},
+                     std::move(r));
+    });
+  }
+
+  Result<UserView> unlock(const Caller& caller, std::string_view tenant,
+                          std::string_view user) override {
+    return shielded([&] {
+      auto r = use_case::unlock(ctx_, tenant, user);
+      return audited(ctx_, caller, {"user.unlock", tenant, user, "ok", {}}, std::move(r));
+    });
+  }
+
+  Health health() override {
+    try {
+      return use_case::health(ctx_);
+    } catch (...) {
+      return Health{};  // an answer that cannot be computed is "down"
+    }
+  }
+
+ private:
+  const ServiceContext ctx_;
+};
+
+class NoAuditSink final : public AuditSink {
+ public:
+  Status record(const Caller&, const AuditEvent&) override { return {}; }
+};
+
+}  // namespace
+
+std::shared_ptr<AuditSink> make_no_audit_sink() { return std::make_shared<NoAuditSink>(); }
+
+std::string_view to_string(VerifyReason r) noexcept {
+  switch (r) {
+    case VerifyReason::none:
+      return "";
+    case VerifyReason::wrong_code:
+      return "wrong_code";
+    case VerifyReason::replayed:
+      return "replayed";
+    case VerifyReason::not_enrolled:
+      return "not_enrolled";
+    case VerifyReason::expired:
+      return "expired";
+  }
+  return "";
+}
+
+std::string_view to_string(TotpStatus s) noexcept {
+  switch (s) {
+    case TotpStatus::none:
+      return "none";
+    case TotpStatus::pending:
+      return "pending";
+    case TotpStatus::active:
+      return "active";
+  }
+  return "none";
+}
+
+Result<std::unique_ptr<TwoFactorService>> make_two_factor_service(
+    ServiceConfig config, std::shared_ptr<SeedVault> vault, std::shared_ptr<Store> store,
+    std::shared_ptr<const Clock> clock, std::function<Status()> hsm_probe,
+    std::shared_ptr<AuditSink> audit) {
+  if (!vault || !store || !clock) {
+    return make_error(Errc::config, "the service needs a seed vault, a store and a clock");
+  }
+  if (auto st = validate_config(config); !st) return std::move(st).error();
+  for (const auto& [name, tenant] : config.tenants) {
+    if (tenant.export_policy == ExportPolicy::always) {
+      spdlog::warn("tenant {} re-shows active pairing codes (export_policy=always): weaker custody",
+                   name);
+    }
+  }
+  ServiceContext ctx{std::move(config),    std::move(vault),
+                     std::move(store),     std::move(clock),
+                     std::move(hsm_probe), audit ? std::move(audit) : make_no_audit_sink()};
+  return std::unique_ptr<TwoFactorService>(new AuditedTwoFactorService(std::move(ctx)));
+}
+
+}  // namespace hsm2fa::service

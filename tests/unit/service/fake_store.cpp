@@ -1,0 +1,151 @@
+#include "fake_store.hpp"
+
+#include <stdexcept>
+
+namespace hsm2fa::testing {
+namespace {
+
+bool owned_by(const TotpCredential& c, std::string_view tenant, std::string_view user) {
+  return c.tenant == tenant && c.user == user;
+}
+
+}  // namespace
+
+void FakeStore::fail(Op op, bool on) {
+  std::lock_guard lock(mutex_);
+  if (on) {
+    failing_.insert(op);
+  } else {
+    failing_.erase(op);
+  }
+}
+
+Status FakeStore::check(Op op) const {
+  if (throwing_.contains(op)) throw std::runtime_error("fake driver exploded");
+  if (failing_.contains(op)) return make_error(Errc::store_unavailable, "fake store down");
+  return {};
+}
+
+Status FakeStore::ping() {
+  std::lock_guard lock(mutex_);
+  return check(Op::read);
+}
+
+Result<std::vector<TotpCredential>> FakeStore::totp_credentials(std::string_view tenant,
+                                                                std::string_view user) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::read); !st) return std::move(st).error();
+  std::vector<TotpCredential> out;
+  for (const auto& [id, c] : credentials_) {
+    if (owned_by(c, tenant, user)) out.push_back(c);
+  }
+  return out;
+}
+
+Result<PendingPut> FakeStore::put_pending_totp(const TotpCredential& pending) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::put_pending); !st) return std::move(st).error();
+  PendingPut put;
+  for (auto it = credentials_.begin(); it != credentials_.end(); ++it) {
+    if (owned_by(it->second, pending.tenant, pending.user) &&
+        it->second.state == CredentialState::pending) {
+      put.replaced = it->second.seed;
+      credentials_.erase(it);
+      break;
+    }
+  }
+  put.id = next_id_++;
+  TotpCredential stored = pending;
+  stored.id = put.id;
+  stored.state = CredentialState::pending;
+  credentials_[put.id] = stored;
+  return put;
+}
+
+Result<std::optional<SeedRef>> FakeStore::activate_totp(std::int64_t pending_id,
+                                                        const SeedRef& locked,
+                                                        std::int64_t accepted_step) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::activate); !st) return std::move(st).error();
+  auto it = credentials_.find(pending_id);
+  if (it == credentials_.end() || it->second.state != CredentialState::pending) {
+    return make_error(Errc::conflict, "not pending");
+  }
+  std::optional<SeedRef> replaced;
+  for (auto old = credentials_.begin(); old != credentials_.end(); ++old) {
+    if (owned_by(old->second, it->second.tenant, it->second.user) &&
+        old->second.state == CredentialState::active) {
+      replaced = old->second.seed;
+      credentials_.erase(old);
+      break;
+    }
+  }
+  it->second.state = CredentialState::active;
+  it->second.seed = locked;
+  it->second.last_step = accepted_step;
+  return replaced;
+}
+
+Result<std::vector<SeedRef>> FakeStore::delete_totp(std::string_view tenant,
+                                                    std::string_view user) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::delete_totp); !st) return std::move(st).error();
+  std::vector<SeedRef> seeds;
+  std::erase_if(credentials_, [&](const auto& entry) {
+    if (!owned_by(entry.second, tenant, user)) return false;
+    seeds.push_back(entry.second.seed);
+    return true;
+  });
+  return seeds;
+}
+
+Result<bool> FakeStore::accept_totp_step(std::int64_t credential_id, std::string_view tenant,
+                                         std::string_view user, std::int64_t step) {
+  ++accept_calls_;
+  if (before_accept_) before_accept_();
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::accept); !st) return std::move(st).error();
+  auto it = credentials_.find(credential_id);
+  if (it == credentials_.end()) return make_error(Errc::not_found, "no such credential");
+  if (it->second.last_step >= step) return false;
+  it->second.last_step = step;
+  users_[{std::string(tenant), std::string(user)}].throttle = {};
+  return true;
+}
+
+Result<UserState> FakeStore::user_state(std::string_view tenant, std::string_view user) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::read); !st) return std::move(st).error();
+  auto it = users_.find({std::string(tenant), std::string(user)});
+  return it == users_.end() ? UserState{} : it->second;
+}
+
+Result<ThrottleState> FakeStore::record_failure(std::string_view tenant, std::string_view user,
+                                                const ThrottlePolicy& policy, std::int64_t now_ms) {
+  ++failure_calls_;
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::record_failure); !st) return std::move(st).error();
+  auto& state = users_[{std::string(tenant), std::string(user)}].throttle;
+  state = after_failure(state, policy, now_ms);
+  return state;
+}
+
+Status FakeStore::reset_throttle(std::string_view tenant, std::string_view user) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::write_user); !st) return st;
+  users_[{std::string(tenant), std::string(user)}].throttle = {};
+  return {};
+}
+
+Status FakeStore::set_two_factor(std::string_view tenant, std::string_view user, bool enabled,
+                                 std::string_view reason, std::int64_t until) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::write_user); !st) return st;
+  auto& state = users_[{std::string(tenant), std::string(user)}];
+  state.two_factor_enabled = enabled;
+  state.disabled_reason = std::string(reason);
+  state.disabled_until = until;
+  return {};
+}
+
+}  // namespace hsm2fa::testing
