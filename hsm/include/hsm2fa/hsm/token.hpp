@@ -1,0 +1,93 @@
+// The token layer: a PKCS#11 module, one token in it, one user login, a bounded session pool, and
+// the seed vaults of DESIGN.md "Custody" built on them. The only module that sees pkcs11.h; this
+// header deliberately does not include it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hsm2fa/hmac_oracle.hpp"
+#include "hsm2fa/result.hpp"
+#include "hsm2fa/secret.hpp"
+#include "hsm2fa/seed_vault.hpp"
+
+namespace hsm2fa::hsm {
+
+struct TokenConfig {
+  std::string module_path;         // any PKCS#11 module (.so)
+  std::string token_uri;           // RFC 7512: token, serial, manufacturer, model, slot-id
+  std::filesystem::path pin_file;  // user PIN on the first line (trailing newline ignored)
+  Custody custody = Custody::wrapped;
+  std::string key_prefix = "hsm2fa";                    // CKA_LABEL prefix of the service's keys
+  std::string wrap_mechanism = "CKM_AES_KEY_WRAP_PAD";  // or CKM_AES_KEY_WRAP
+  std::size_t sessions = 4;                             // session pool bound
+};
+
+struct TokenStats {
+  std::uint64_t calls = 0;
+  std::map<std::string, std::uint64_t> errors_by_rv;  // "CKR_DEVICE_REMOVED" -> count
+  std::size_t sessions_open = 0, sessions_in_use = 0;
+  bool up = false;
+};
+
+// An opened module + selected token + one user login + a session pool. Thread-safe. The login
+// and one keeper session live as long as the Token: SoftHSM2 invalidates every private handle on
+// logout or when the slot's last session closes. A call failing with a session, device, lost-login
+// or stale-handle CK_RV drops its session and makes the next operation run check() first, so a
+// lost login is restored without a restart (or the operation fails closed). Destroy every vault and
+// oracle first; the module is finalized when the last Token (or init_token) using it goes.
+class Token {
+ public:
+  virtual ~Token() = default;
+  // Cheap liveness probe (C_GetSessionInfo on the keeper session). If the login was lost it logs
+  // in again once, unless CK_TOKEN_INFO reports the user PIN locked or on its final try
+  // (pin_locked). Errors: hsm_unavailable, pin_incorrect, pin_locked.
+  virtual Status check() = 0;
+  virtual TokenStats stats() const = 0;
+};
+
+// Errors: config (module not loadable, URI invalid, no or several tokens match, PIN file
+// unreadable), pin_incorrect (exactly one C_Login was made), pin_locked, hsm_unavailable.
+Result<std::shared_ptr<Token>> open_token(const TokenConfig& config);
+
+// Key labels, derived from TokenConfig::key_prefix.
+std::string kek_label(std::string_view prefix);          // "<prefix>-kek-1": active KEK
+std::string pending_kek_label(std::string_view prefix);  // "<prefix>-pending-kek"
+std::string mac_key_label(std::string_view prefix);      // "<prefix>-mac": service MAC key
+
+struct ProvisionReport {
+  std::vector<std::string> created, existing;  // key labels
+};
+// Creates every service key that is missing (idempotent), each with every security attribute set
+// explicitly. Uses the user login only (no SO PIN). Existing keys are not checked here:
+// make_seed_vault checks them.
+Result<ProvisionReport> provision(Token& token, const TokenConfig& config);
+
+// Finds the provisioned keys (once; handles cached), reads back their security attributes and
+// refuses with Errc::config naming the key and attribute on any mismatch or missing key. In
+// wrapped mode it also runs a self-test: a known key wrapped, unwrapped under the forced template
+// and MACed in the token must match software HMAC, and unwrapping under the active KEK into a
+// readable key must be refused by the token. Returns the vault for config.custody.
+Result<std::shared_ptr<SeedVault>> make_seed_vault(std::shared_ptr<Token> token,
+                                                   const TokenConfig& config);
+
+// HMAC-SHA256, computed in the token under the provisioned service MAC key, over
+// `purpose` || 0x00 || `data`. `purpose` (non-empty, no NUL) separates uses of the one key, e.g.
+// "email-code", "audit-seal", so a MAC made for one can never verify as another. "seed-ref" is
+// reserved for the wrapped vault's blob authentication (invalid_argument here).
+// Errors: config (no MAC key provisioned), invalid_argument, hsm_unavailable, hsm_error.
+Result<Mac> service_mac(Token& token, std::string_view purpose, std::span<const std::uint8_t> data);
+
+// Dev/test tokens only: initialises the first uninitialised slot of the module with `label`,
+// sets the SO PIN and the user PIN (C_InitToken, SO login, C_InitPIN).
+Status init_token(const std::string& module_path, std::string_view label, const SecretBytes& so_pin,
+                  const SecretBytes& user_pin);
+
+}  // namespace hsm2fa::hsm

@@ -1,0 +1,58 @@
+// The provisioning ceremony's token side: creates the service keys that are missing.
+#include <spdlog/spdlog.h>
+
+#include "key_specs.hpp"
+#include "token_impl.hpp"
+
+namespace hsm2fa::hsm {
+namespace {
+
+Status generate(SessionPool::Lease& lease, const KeySpec& spec) {
+  Template unwrap_rules;
+  Template t;
+  t.number(CKA_CLASS, CKO_SECRET_KEY)
+      .number(CKA_KEY_TYPE, spec.key_type)
+      .number(CKA_VALUE_LEN, spec.value_len)
+      .text(CKA_LABEL, spec.label)
+      .text(CKA_ID, spec.label)
+      .mechanisms(CKA_ALLOWED_MECHANISMS, spec.allowed);
+  for (const auto& rule : spec.flags) t.flag(rule.type, rule.value);
+  if (spec.key_type == CKK_AES) {
+    add_unwrap_rules(unwrap_rules, spec.readable_unwrap);
+    t.nested(CKA_UNWRAP_TEMPLATE, unwrap_rules);
+  }
+  CK_MECHANISM mechanism{spec.generate_with, nullptr, 0};
+  CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
+  return lease.call(HSM2FA_P11(C_GenerateKey), &mechanism, t.data(), t.size(), &handle);
+}
+
+}  // namespace
+
+Result<ProvisionReport> provision(Token& token, const TokenConfig& config) {
+  auto* impl = dynamic_cast<TokenImpl*>(&token);
+  if (impl == nullptr) return make_error(Errc::internal, "provision: not a PKCS#11 token");
+  auto wrap = parse_wrap_mechanism(config.wrap_mechanism);
+  if (!wrap) return std::move(wrap).error();
+
+  ProvisionReport report;
+  for (const auto& spec : service_key_specs(config.key_prefix, *wrap)) {
+    auto existing = impl->key(spec.label);
+    if (existing) {
+      report.existing.push_back(spec.label);
+      continue;
+    }
+    if (existing.error().code != Errc::config) return std::move(existing).error();
+    auto lease = impl->lease();
+    if (!lease) return std::move(lease).error();
+    if (auto status = generate(*lease, spec); !status) {
+      Error error = std::move(status).error();
+      error.message = "creating key " + spec.label + ": " + error.message;
+      return error;
+    }
+    spdlog::info("token: created key {}", spec.label);
+    report.created.push_back(spec.label);
+  }
+  return report;
+}
+
+}  // namespace hsm2fa::hsm

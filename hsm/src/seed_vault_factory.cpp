@@ -1,0 +1,31 @@
+#include "hsm2fa/hsm/token.hpp"
+#include "key_check.hpp"
+#include "self_test.hpp"
+#include "vaults.hpp"
+
+namespace hsm2fa::hsm {
+
+Result<std::shared_ptr<SeedVault>> make_seed_vault(std::shared_ptr<Token> token,
+                                                   const TokenConfig& config) {
+  auto impl = std::dynamic_pointer_cast<TokenImpl>(token);
+  if (!impl) return make_error(Errc::internal, "make_seed_vault: not a PKCS#11 token");
+  auto wrap = parse_wrap_mechanism(config.wrap_mechanism);
+  if (!wrap) return std::move(wrap).error();
+  if (config.key_prefix != impl->config().key_prefix) {
+    return make_error(Errc::config, "make_seed_vault: key_prefix differs from the token's");
+  }
+  for (const auto& spec : service_key_specs(config.key_prefix, *wrap)) {
+    auto key = checked_key(*impl, spec);
+    if (!key) return std::move(key).error();
+  }
+  if (config.custody == Custody::token) return make_token_vault(std::move(impl));
+
+  auto vault = make_wrapped_vault(impl, *wrap);
+  if (!vault) return vault;
+  if (auto status = self_test_wrapped(*impl, **vault, *wrap); !status) {
+    return std::move(status).error();
+  }
+  return vault;
+}
+
+}  // namespace hsm2fa::hsm

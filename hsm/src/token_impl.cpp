@@ -1,0 +1,134 @@
+#include "token_impl.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "attributes.hpp"
+
+namespace hsm2fa::hsm {
+
+Result<std::shared_ptr<TokenImpl>> TokenImpl::open(const TokenConfig& config) {
+  auto module = Module::load(config.module_path);
+  if (!module) return std::move(module).error();
+  auto slot = select_slot((*module)->cryptoki(), config.token_uri);
+  if (!slot) return std::move(slot).error();
+  std::shared_ptr<TokenImpl> token(new TokenImpl(config, std::move(*module), *slot));
+  std::lock_guard lock(token->login_mutex_);
+  if (auto status = token->login_locked(); !status) return std::move(status).error();
+  return token;
+}
+
+TokenImpl::TokenImpl(TokenConfig config, std::shared_ptr<Module> module, CK_SLOT_ID slot)
+    : config_(std::move(config)),
+      module_(std::move(module)),
+      stats_(std::make_unique<CallStats>()),
+      slot_(slot),
+      pool_(Cryptoki(module_->functions(), stats_.get()), slot, config_.sessions) {}
+
+TokenImpl::~TokenImpl() {
+  // Pool sessions must close while the keeper still holds the login; member order ensures it
+  // (pool_ is destroyed first), then the login, then the keeper, then the module.
+}
+
+Status TokenImpl::login_locked() {
+  up_ = false;
+  CK_TOKEN_INFO info{};
+  if (auto status = cryptoki().call(HSM2FA_P11(C_GetTokenInfo), slot_, &info); !status) {
+    return status;
+  }
+  // A retry with a wrong PIN on the final try would lock the token for every user.
+  if (info.flags & CKF_USER_PIN_LOCKED) {
+    return make_error(Errc::pin_locked, "the token reports the user PIN locked; not logging in");
+  }
+  if (info.flags & CKF_USER_PIN_FINAL_TRY) {
+    return make_error(Errc::pin_locked,
+                      "the token reports the user PIN on its final try; not logging in");
+  }
+  login_.reset();
+  keeper_.reset();
+  pool_.drop_idle();
+  auto pin = read_pin_file(config_.pin_file);
+  if (!pin) return std::move(pin).error();
+  auto session = Session::open(cryptoki(), slot_);
+  if (!session) return std::move(session).error();
+  keeper_.emplace(std::move(*session));
+  auto login = Login::user(*keeper_, *pin);
+  if (!login) {
+    keeper_.reset();
+    return std::move(login).error();
+  }
+  login_.emplace(std::move(*login));
+  epoch_.fetch_add(1, std::memory_order_acq_rel);
+  up_ = true;
+  return {};
+}
+
+Status TokenImpl::check() {
+  std::lock_guard lock(login_mutex_);
+  if (keeper_) {
+    CK_SESSION_INFO info{};
+    CK_RV rv = keeper_->raw(HSM2FA_P11(C_GetSessionInfo), &info);
+    if (rv == CKR_OK &&
+        (info.state == CKS_RW_USER_FUNCTIONS || info.state == CKS_RO_USER_FUNCTIONS)) {
+      up_ = true;
+      return {};
+    }
+    spdlog::warn("token: login lost ({}, session state {}); logging in again", ckr_name(rv),
+                 rv == CKR_OK ? info.state : 0);
+  }
+  return login_locked();
+}
+
+Status TokenImpl::recover_if_suspect() {
+  if (!pool_.take_login_suspect()) return {};
+  return check();
+}
+
+Result<SessionPool::Lease> TokenImpl::lease() {
+  if (auto status = recover_if_suspect(); !status) return std::move(status).error();
+  return pool_.acquire();
+}
+
+TokenStats TokenImpl::stats() const {
+  TokenStats out;
+  out.calls = stats_->calls();
+  out.errors_by_rv = stats_->errors();
+  out.sessions_open = pool_.open_count();
+  out.sessions_in_use = pool_.in_use_count();
+  out.up = up_.load();
+  return out;
+}
+
+Result<CK_OBJECT_HANDLE> TokenImpl::key(const std::string& label) {
+  const auto epoch = login_epoch();
+  {
+    std::lock_guard lock(keys_mutex_);
+    auto it = keys_.find(label);
+    if (it != keys_.end() && it->second.first == epoch) return it->second.second;
+  }
+  auto lease = pool_.acquire();
+  if (!lease) return std::move(lease).error();
+  Template match;
+  match.number(CKA_CLASS, CKO_SECRET_KEY).text(CKA_LABEL, label);
+  auto found = find_objects(lease->session(), match);
+  if (!found) {
+    lease->mark_broken_if(found.error());
+    return std::move(found).error();
+  }
+  if (found->empty()) {
+    return make_error(Errc::config, "key " + label + " is missing from the token (provision it)");
+  }
+  if (found->size() > 1) {
+    return make_error(Errc::config, "several keys are labelled " + label);
+  }
+  std::lock_guard lock(keys_mutex_);
+  keys_[label] = {epoch, found->front()};
+  return found->front();
+}
+
+Result<std::shared_ptr<Token>> open_token(const TokenConfig& config) {
+  auto token = TokenImpl::open(config);
+  if (!token) return std::move(token).error();
+  return std::shared_ptr<Token>(std::move(*token));
+}
+
+}  // namespace hsm2fa::hsm

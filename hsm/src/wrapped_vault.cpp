@@ -1,0 +1,195 @@
+// Wrapped mode: a seed lives only as a blob wrapped under a KEK that never leaves the token.
+// Pending (exportable) seeds are wrapped under the pending KEK, whose unwrap template allows a
+// readable key; locked seeds under the active KEK, whose unwrap template forces a sensitive,
+// non-extractable, sign-only session key. Every ref is authenticated by the service MAC key.
+#include <openssl/crypto.h>
+
+#include "key_specs.hpp"
+#include "oracles.hpp"
+#include "seed_ref.hpp"
+#include "token_ops.hpp"
+#include "vaults.hpp"
+
+namespace hsm2fa::hsm {
+namespace {
+
+constexpr std::string_view kRefPurpose = "seed-ref";
+
+class WrappedVault final : public SeedVault {
+ public:
+  WrappedVault(std::shared_ptr<TokenImpl> token, CK_MECHANISM_TYPE wrap)
+      : token_(std::move(token)), wrap_(wrap) {}
+
+  Custody custody() const noexcept override { return Custody::wrapped; }
+
+  Result<SeedRef> generate(HashAlg alg, bool exportable) override {
+    auto lease = token_->lease();
+    if (!lease) return std::move(lease).error();
+    Template t;
+    add_seed_rules(t, alg, false, true, true);
+    t.number(CKA_VALUE_LEN, digest_size(alg));
+    CK_MECHANISM m{CKM_GENERIC_SECRET_KEY_GEN, nullptr, 0};
+    CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
+    if (auto s = lease->call(HSM2FA_P11(C_GenerateKey), &m, t.data(), t.size(), &handle); !s) {
+      return std::move(s).error();
+    }
+    SessionObject seed(lease->session(), handle);
+    return seal(*lease, alg, exportable, seed.handle());
+  }
+
+  Result<SeedRef> import(HashAlg alg, std::span<const std::uint8_t> bytes,
+                         bool exportable) override {
+    auto value = padded_seed(alg, bytes);
+    if (!value) return std::move(value).error();
+    auto lease = token_->lease();
+    if (!lease) return std::move(lease).error();
+    Template t;
+    add_seed_rules(t, alg, false, true, true);
+    t.bytes(CKA_VALUE, value->span());
+    CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
+    if (auto s = lease->call(HSM2FA_P11(C_CreateObject), t.data(), t.size(), &handle); !s) {
+      return std::move(s).error();
+    }
+    SessionObject seed(lease->session(), handle);
+    return seal(*lease, alg, exportable, seed.handle());
+  }
+
+  Result<SeedInfo> inspect(const SeedRef& ref) override {
+    auto lease = token_->lease();
+    if (!lease) return std::move(lease).error();
+    auto opened = open(*lease, ref);
+    if (!opened) return std::move(opened).error();
+    return SeedInfo{opened->ref.alg, opened->ref.pending};
+  }
+
+  Result<std::unique_ptr<HmacOracle>> oracle(const SeedRef& ref) override {
+    auto lease = token_->lease();
+    if (!lease) return std::move(lease).error();
+    auto opened = open(*lease, ref);
+    if (!opened) return std::move(opened).error();
+    auto key = unwrap(*lease, *opened);
+    if (!key) return std::move(key).error();
+    return make_session_key_oracle(token_, opened->ref.alg, std::move(*lease), std::move(*key));
+  }
+
+  Result<SecretBytes> export_seed(const SeedRef& ref) override {
+    auto lease = token_->lease();
+    if (!lease) return std::move(lease).error();
+    auto opened = open(*lease, ref);
+    if (!opened) return std::move(opened).error();
+    if (!opened->ref.pending) {
+      return make_error(Errc::export_locked, "the seed may not leave the token");
+    }
+    auto key = unwrap(*lease, *opened);
+    if (!key) return std::move(key).error();
+    auto value = read_secret(lease->session(), key->handle(), CKA_VALUE);
+    if (!value) return std::move(value).error();
+    // Key wrapping pads to whole 8-byte blocks: drop trailing zeros down to the digest length,
+    // which leaves every HMAC unchanged.
+    std::size_t size = value->size();
+    while (size > digest_size(opened->ref.alg) && value->data()[size - 1] == 0) --size;
+    value->truncate(size);
+    return std::move(*value);
+  }
+
+  Result<SeedRef> lock(const SeedRef& ref) override {
+    auto lease = token_->lease();
+    if (!lease) return std::move(lease).error();
+    auto opened = open(*lease, ref);
+    if (!opened) return std::move(opened).error();
+    if (!opened->ref.pending) return ref;
+    auto key = unwrap(*lease, *opened);
+    if (!key) return std::move(key).error();
+    return seal(*lease, opened->ref.alg, false, key->handle());
+  }
+
+  Status destroy(const SeedRef& ref) override {
+    auto lease = token_->lease();
+    if (!lease) return std::move(lease).error();
+    auto opened = open(*lease, ref);
+    if (!opened) return std::move(opened).error();
+    return {};
+  }
+
+ private:
+  struct Opened {
+    WrappedSeedRef ref;
+    CK_MECHANISM_TYPE mechanism;
+    CK_OBJECT_HANDLE kek;
+  };
+
+  std::string kek_label_for(bool pending) const {
+    const auto& prefix = token_->config().key_prefix;
+    return pending ? pending_kek_label(prefix) : kek_label(prefix);
+  }
+  std::string kek_name(bool pending) const {
+    return kek_label_for(pending).substr(token_->config().key_prefix.size() + 1);
+  }
+
+  // Wraps `seed` under the KEK for its state and authenticates the result.
+  Result<SeedRef> seal(SessionPool::Lease& lease, HashAlg alg, bool pending,
+                       CK_OBJECT_HANDLE seed) {
+    auto kek = token_->key(kek_label_for(pending));
+    if (!kek) return std::move(kek).error();
+    auto mac_key = token_->key(mac_key_label(token_->config().key_prefix));
+    if (!mac_key) return std::move(mac_key).error();
+    auto wrapped = wrap_key(lease, wrap_, *kek, seed);
+    if (!wrapped) return std::move(wrapped).error();
+    WrappedSeedRef ref;
+    ref.alg = alg;
+    ref.pending = pending;
+    ref.kek = kek_name(pending);
+    ref.mechanism = wrap_ == CKM_AES_KEY_WRAP_PAD ? "KWP" : "KW";
+    ref.wrapped = std::move(*wrapped);
+    const std::string covered = ref.authenticated_part();
+    auto mac = purpose_mac(lease, *mac_key, kRefPurpose,
+                           {reinterpret_cast<const std::uint8_t*>(covered.data()), covered.size()});
+    if (!mac) return std::move(mac).error();
+    ref.mac.assign(mac->span().begin(), mac->span().end());
+    return SeedRef{ref.encode()};
+  }
+
+  // Decodes `ref` and checks its MAC in the token before anything uses it.
+  Result<Opened> open(SessionPool::Lease& lease, const SeedRef& text) {
+    auto ref = decode_wrapped_ref(text.encoded);
+    if (!ref) return std::move(ref).error();
+    auto mac_key = token_->key(mac_key_label(token_->config().key_prefix));
+    if (!mac_key) return std::move(mac_key).error();
+    const std::string covered = ref->authenticated_part();
+    auto mac = purpose_mac(lease, *mac_key, kRefPurpose,
+                           {reinterpret_cast<const std::uint8_t*>(covered.data()), covered.size()});
+    if (!mac) return std::move(mac).error();
+    if (mac->size != ref->mac.size() ||
+        CRYPTO_memcmp(mac->bytes.data(), ref->mac.data(), mac->size) != 0) {
+      return make_error(Errc::tampered, "wrapped seed ref failed its integrity check");
+    }
+    // Authentic from here on; these only fail for refs made under another configuration.
+    CK_MECHANISM_TYPE mechanism = ref->mechanism == "KWP" ? CKM_AES_KEY_WRAP_PAD : CKM_AES_KEY_WRAP;
+    if ((ref->mechanism != "KWP" && ref->mechanism != "KW") || ref->kek != kek_name(ref->pending)) {
+      return make_error(Errc::config, "wrapped seed ref names a KEK or mechanism not configured");
+    }
+    auto kek = token_->key(kek_label_for(ref->pending));
+    if (!kek) return std::move(kek).error();
+    return Opened{std::move(*ref), mechanism, *kek};
+  }
+
+  // Repeats the KEK's unwrap template (SoftHSM2 does not merge it): readable only for pending.
+  Result<SessionObject> unwrap(SessionPool::Lease& lease, const Opened& opened) {
+    Template t;
+    add_unwrap_rules(t, opened.ref.pending);
+    t.mechanisms(CKA_ALLOWED_MECHANISMS, {hmac_mechanism(opened.ref.alg)});
+    return unwrap_key(lease, opened.mechanism, opened.kek, opened.ref.wrapped, t);
+  }
+
+  std::shared_ptr<TokenImpl> token_;
+  CK_MECHANISM_TYPE wrap_;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<SeedVault>> make_wrapped_vault(std::shared_ptr<TokenImpl> token,
+                                                      CK_MECHANISM_TYPE wrap) {
+  return std::shared_ptr<SeedVault>(std::make_shared<WrappedVault>(std::move(token), wrap));
+}
+
+}  // namespace hsm2fa::hsm
