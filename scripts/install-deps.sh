@@ -15,6 +15,8 @@ packages=(
   softhsm2 opensc
   # tests and tools
   curl sqlite3 python3 python3-cryptography python3-aiosmtpd gnuplot-nox
+  # the PostgreSQL store's tests start a throw-away server (initdb, pg_ctl)
+  postgresql
 )
 
 missing=()

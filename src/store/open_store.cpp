@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "postgres/postgres_store.hpp"
 #include "sqlite/sqlite_store.hpp"
 
 namespace hsm2fa::store {
@@ -16,7 +17,11 @@ Result<std::shared_ptr<Store>> open_store(std::string_view url) {
     }
     return sqlite::open_sqlite_store(std::string(path));
   }
-  return make_error(Errc::config, "store.url: unsupported scheme (expected sqlite:PATH)");
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    return postgres::open_postgres_store(url);
+  }
+  return make_error(Errc::config,
+                    "store.url: unsupported scheme (expected sqlite:PATH or postgresql://...)");
 }
 
 }  // namespace hsm2fa::store

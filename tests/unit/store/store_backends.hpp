@@ -45,6 +45,9 @@ struct StoreBackend {
   std::string skip_reason;
 };
 
+// PostgreSQL: a fresh schema per test on the test server (pg_test_server.hpp).
+StoreBackend postgres_backend();
+
 inline std::vector<StoreBackend> store_backends() {
   return {
       {"SQLite",
@@ -52,6 +55,7 @@ inline std::vector<StoreBackend> store_backends() {
          return "sqlite:" + (scratch.path() / "hsm2fa.db").string();
        },
        ""},
+      postgres_backend(),
   };
 }
 
