@@ -1,0 +1,112 @@
+// hsm2fa: the admin CLI. Token ceremonies talk to the token directly; everything else asks the
+// daemon over its socket. PINs come from files, never from the command line.
+#include <sys/prctl.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "cli_commands.hpp"
+#include "hsm2fa/app/config.hpp"
+
+namespace {
+
+using namespace hsm2fa::app;
+
+constexpr const char* kUsage =
+    "usage: hsm2fa [--config FILE] COMMAND ...\n"
+    "\n"
+    "Token (run before the daemon starts; PINs are read from files):\n"
+    "  token init --label LABEL --so-pin-file FILE   initialise a development token; the user\n"
+    "                                                PIN comes from the config's hsm.pin_file\n"
+    "  token provision                               create the service's keys if missing\n"
+    "\n"
+    "Through the daemon's socket:\n"
+    "  health                                        the daemon's health\n"
+    "  user show TENANT USER                         2FA state of a user\n"
+    "  user enable TENANT USER                       turn 2FA on\n"
+    "  user disable TENANT USER --reason TEXT [--until RFC3339]\n"
+    "  user unlock TENANT USER                       clear failures and locks\n"
+    "  totp enroll TENANT USER                       start an enrollment; prints the pairing\n"
+    "                                                URI and its QR code\n"
+    "  totp delete TENANT USER                       remove the user's TOTP credentials\n"
+    "\n"
+    "Config: --config FILE, else $HSM2FA_CONFIG, else $HSM2FA_VAR/hsm2fa.toml (HSM2FA_VAR\n"
+    "defaults to ./var). Exit codes: 0 ok, 1 failure reported by the daemon or token,\n"
+    "2 usage or config error, 3 daemon unreachable.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // a pairing URI passes through this process
+  std::optional<std::string> config_arg;
+  std::vector<std::string> command;
+  CommandLine args;
+  bool help = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      help = true;
+    } else if (arg.rfind("--", 0) == 0) {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "hsm2fa: %s needs a value\n", arg.c_str());
+        return kExitUsage;
+      }
+      if (arg == "--config" && command.empty()) {
+        config_arg = argv[++i];
+      } else {
+        args.options[arg.substr(2)] = argv[++i];
+      }
+    } else if (command.size() < 2 && (command.empty() || command[0] == "token" ||
+                                      command[0] == "user" || command[0] == "totp")) {
+      command.push_back(arg);
+    } else {
+      args.words.push_back(arg);
+    }
+  }
+  if (help && !command.empty()) {
+    // The usage lines of this command group only.
+    std::printf("usage: hsm2fa [--config FILE] %s ...\n", command[0].c_str());
+    const std::string_view usage = kUsage;
+    const std::string prefix = "  " + command[0] + (command.size() > 1 ? " " + command[1] : "");
+    for (std::size_t at = 0; at < usage.size();) {
+      const std::size_t end = std::min(usage.find('\n', at), usage.size());
+      const std::string_view line = usage.substr(at, end - at);
+      if (line.rfind(prefix, 0) == 0)
+        std::printf("%.*s\n", static_cast<int>(line.size()), line.data());
+      at = end + 1;
+    }
+    return kExitOk;
+  }
+  if (help || command.empty()) {
+    std::fputs(kUsage, help ? stdout : stderr);
+    return help ? kExitOk : kExitUsage;
+  }
+  for (const auto& [name, value] : args.options) {
+    static const char* known[] = {"label", "so-pin-file", "reason", "until"};
+    if (std::none_of(std::begin(known), std::end(known),
+                     [&](const char* k) { return name == k; })) {
+      std::fprintf(stderr, "hsm2fa: unknown option --%s\n", name.c_str());
+      return kExitUsage;
+    }
+  }
+  auto config = load_config(config_path(config_arg));
+  if (!config) {
+    std::fprintf(stderr, "hsm2fa: %s\n", config.error().message.c_str());
+    return kExitUsage;
+  }
+  const std::string& group = command[0];
+  const std::string action = command.size() > 1 ? command[1] : "";
+  if (group == "token" && action == "init") return token_init(*config, args);
+  if (group == "token" && action == "provision" && args.words.empty()) {
+    return token_provision(*config);
+  }
+  if (group == "health" && args.words.empty()) return daemon_health(*config);
+  if (group == "user") return user_command(*config, action, args);
+  if (group == "totp") return totp_command(*config, action, args);
+  std::fputs(kUsage, stderr);
+  return kExitUsage;
+}

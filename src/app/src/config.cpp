@@ -1,0 +1,239 @@
+#include "hsm2fa/app/config.hpp"
+
+#include <cstdlib>
+
+#include "hsm2fa/http/listen_socket.hpp"
+#include "table_reader.hpp"
+
+namespace hsm2fa::app {
+
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+bool http_identifier(std::string_view s) {
+  if (s.empty() || s.size() > 128) return false;
+  for (char ch : s) {
+    const bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '@' || ch == '+' ||
+                    ch == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+unsigned parse_mode(TableReader& t) {
+  const std::string text = t.string("socket_mode", "0660");
+  unsigned mode = 0;
+  if (text.empty() || text.size() > 4)
+    throw ConfigError(t.key("socket_mode"), "must be octal, e.g. \"0660\"");
+  for (char c : text) {
+    if (c < '0' || c > '7') throw ConfigError(t.key("socket_mode"), "must be octal, e.g. \"0660\"");
+    mode = mode * 8 + static_cast<unsigned>(c - '0');
+  }
+  if (mode > 0777) throw ConfigError(t.key("socket_mode"), "only permission bits (at most 0777)");
+  if ((mode & 0600) != 0600) {
+    throw ConfigError(t.key("socket_mode"), "the owner needs read and write (0600)");
+  }
+  return mode;
+}
+
+void read_server(TableReader t, const fs::path& base, AppConfig& c) {
+  c.listen.unix_socket = t.path("unix_socket", "hsm2fa.sock", base);
+  if (c.listen.unix_socket.empty()) throw ConfigError(t.key("unix_socket"), "must not be empty");
+  if (c.listen.unix_socket.string().size() > 107) {
+    throw ConfigError(t.key("unix_socket"), "longer than a socket path may be (107 bytes)");
+  }
+  c.listen.socket_mode = parse_mode(t);
+  if (t.has("tcp")) {
+    c.listen.tcp = t.string("tcp", "");
+    if (auto ok = http::check_loopback_address(*c.listen.tcp); !ok) {
+      throw ConfigError(t.key("tcp"), ok.error().message);
+    }
+  }
+  for (const std::string& name : t.string_list("tcp_roles")) {
+    const auto role = http::parse_role(name);
+    if (!role) throw ConfigError(t.key("tcp_roles"), "unknown role \"" + name + "\"");
+    c.access.tcp_roles.add(*role);
+  }
+  c.server.io_threads = static_cast<std::size_t>(t.integer("io_threads", 1, 1, 64));
+  c.server.max_connections = static_cast<std::size_t>(t.integer("max_connections", 1024, 1, 65536));
+  c.server.read_timeout = seconds(t.integer("read_timeout_seconds", 10, 1, 3600));
+  c.server.idle_timeout = seconds(t.integer("idle_timeout_seconds", 60, 1, 86400));
+  c.server.shutdown_grace = seconds(t.integer("shutdown_grace_seconds", 10, 0, 600));
+  t.reject_unknown();
+}
+
+void read_hsm(TableReader t, const fs::path& base, AppConfig& c) {
+  std::string module = t.string("module", "/usr/lib/softhsm/libsofthsm2.so");
+  if (module.empty()) throw ConfigError(t.key("module"), "must not be empty");
+  // A bare file name is left to the loader's search path; a relative path with a directory
+  // part is relative to the config file.
+  if (module.find('/') != std::string::npos && fs::path(module).is_relative()) {
+    module = (base / module).lexically_normal().string();
+  }
+  c.token.module_path = module;
+  c.token.token_uri = t.string("token", "pkcs11:token=hsm2fa");
+  if (c.token.token_uri.rfind("pkcs11:", 0) != 0) {
+    throw ConfigError(t.key("token"),
+                      "must be a PKCS#11 URI (RFC 7512), e.g. \"pkcs11:token=hsm2fa\"");
+  }
+  c.token.pin_file = t.path("pin_file", "user.pin", base);
+  if (c.token.pin_file.empty()) throw ConfigError(t.key("pin_file"), "must not be empty");
+  c.token.custody = t.one_of("custody", "wrapped", {"wrapped", "token"}) == "token"
+                        ? Custody::token
+                        : Custody::wrapped;
+  c.token.key_prefix = t.string("key_prefix", "hsm2fa");
+  if (c.token.key_prefix.empty() || c.token.key_prefix.size() > 32) {
+    throw ConfigError(t.key("key_prefix"), "must be 1 to 32 characters");
+  }
+  c.token.wrap_mechanism = t.one_of("wrap_mechanism", "CKM_AES_KEY_WRAP_PAD",
+                                    {"CKM_AES_KEY_WRAP_PAD", "CKM_AES_KEY_WRAP"});
+  c.token.sessions = static_cast<std::size_t>(t.integer("sessions", 4, 1, 256));
+  c.server.worker_threads = static_cast<std::size_t>(t.integer("worker_threads", 1, 1, 256));
+  c.hsm_call_timeout = milliseconds(t.integer("call_timeout_ms", 2000, 1, 600000));
+  t.reject_unknown();
+}
+
+std::string resolve_store_url(TableReader& t, const fs::path& base) {
+  const std::string url = t.string("url", "sqlite:hsm2fa.db");
+  constexpr std::string_view kSqlite = "sqlite:";
+  if (url.rfind(kSqlite, 0) == 0) {
+    fs::path file = url.substr(kSqlite.size());
+    if (file.empty()) throw ConfigError(t.key("url"), "\"sqlite:\" needs a file path");
+    if (file.is_relative()) file = (base / file).lexically_normal();
+    return std::string(kSqlite) + file.string();
+  }
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) return url;
+  throw ConfigError(t.key("url"), "must start with \"sqlite:\" or \"postgresql://\"");
+}
+
+service::ExportPolicy export_policy(TableReader& t, service::ExportPolicy fallback) {
+  const char* names[] = {"until_confirmed", "never", "always"};
+  const std::string name =
+      t.one_of("export_policy", names[static_cast<int>(fallback)], {names[0], names[1], names[2]});
+  if (name == "never") return service::ExportPolicy::never;
+  if (name == "always") return service::ExportPolicy::always;
+  return service::ExportPolicy::until_confirmed;
+}
+
+// The [totp] keys a tenant may override, read over the given defaults.
+service::TenantConfig read_tenant_totp(TableReader& t, service::TenantConfig base) {
+  base.algorithm = *parse_hash_alg(
+      t.one_of("algorithm", std::string(to_string(base.algorithm)), {"SHA1", "SHA256", "SHA512"}));
+  base.digits = static_cast<int>(t.integer("digits", base.digits, 6, 8));
+  if (base.digits == 7) throw ConfigError(t.key("digits"), "must be 6 or 8");
+  base.period = static_cast<int>(t.integer("period", base.period, 15, 300));
+  base.export_policy = export_policy(t, base.export_policy);
+  return base;
+}
+
+std::string read_issuer(TableReader& t, std::string fallback) {
+  std::string issuer = t.string("issuer", std::move(fallback));
+  if (issuer.empty() || issuer.size() > 128)
+    throw ConfigError(t.key("issuer"), "must be 1 to 128 bytes");
+  for (unsigned char ch : issuer) {
+    if (ch < 0x20 || ch == 0x7f || ch == ':') {
+      throw ConfigError(t.key("issuer"), "no control characters and no ':'");
+    }
+  }
+  return issuer;
+}
+
+void read_service(TableReader& root, AppConfig& c) {
+  TableReader totp = root.table("totp");
+  const service::TenantConfig defaults = read_tenant_totp(totp, service::TenantConfig{});
+  c.service.window = static_cast<int>(totp.integer("window", 1, 0, 10));
+  c.service.pending_ttl = seconds(totp.integer("pending_ttl_seconds", 600, 60, 7 * 24 * 3600));
+  totp.reject_unknown();
+
+  TableReader throttle = root.table("throttle");
+  ThrottlePolicy& p = c.service.throttle;
+  p.max_failures = static_cast<int>(throttle.integer("max_failures", 20, 1, 100));
+  p.free_failures = static_cast<int>(throttle.integer("free_failures", 5, 0, p.max_failures));
+  p.base = milliseconds(throttle.integer("base_ms", 1000, 1, 3600 * 1000));
+  p.max_wait = milliseconds(throttle.integer("max_wait_ms", 300000, p.base.count(), 86400 * 1000));
+  p.lock_for = seconds(throttle.integer("lock_seconds", 900, 1, 30 * 86400));
+  throttle.reject_unknown();
+
+  TableReader tenants = root.table("tenants");
+  c.service.tenants["default"] = defaults;
+  c.service.tenants["default"].issuer = "hsm2fa";
+  for (const std::string& name : tenants.keys()) {
+    if (!http_identifier(name)) {
+      throw ConfigError(tenants.key(name), "a tenant name is 1-128 of A-Z a-z 0-9 . _ @ + -");
+    }
+    TableReader tenant = tenants.table(name);
+    service::TenantConfig config = read_tenant_totp(tenant, defaults);
+    config.issuer = read_issuer(tenant, "hsm2fa");
+    tenant.reject_unknown();
+    c.service.tenants[name] = std::move(config);
+  }
+}
+
+void read_access(TableReader& root, AppConfig& c) {
+  if (!root.has("access")) return;
+  TableReader access = root.table("access");
+  c.access.configured = true;
+  auto grant = [&](std::string_view role, http::RoleGrant& out) {
+    TableReader t = access.table(role);
+    out.uids = t.id_list("uids");
+    out.gids = t.id_list("gids");
+    t.reject_unknown();
+  };
+  grant("admin", c.access.admin);
+  grant("enroller", c.access.enroller);
+  grant("verifier", c.access.verifier);
+  access.reject_unknown();
+}
+
+void read_log(TableReader t, const fs::path& base, AppConfig& c) {
+  c.log.level = t.one_of("level", "info", {"trace", "debug", "info", "warn", "error"});
+  c.log.file = t.path("file", "", base);
+  t.reject_unknown();
+}
+
+}  // namespace
+
+Result<AppConfig> load_config(const fs::path& file) {
+  std::error_code ec;
+  const fs::path absolute = fs::absolute(file, ec);
+  if (ec) return make_error(Errc::config, "config: " + file.string() + ": " + ec.message());
+  toml::table root_table;
+  try {
+    root_table = toml::parse_file(absolute.string());
+  } catch (const toml::parse_error& e) {
+    return make_error(Errc::config, "config: " + absolute.string() + ":" +
+                                        std::to_string(e.source().begin.line) + ": " +
+                                        std::string(e.description()));
+  }
+  try {
+    AppConfig c;
+    c.file = absolute;
+    const fs::path base = absolute.parent_path();
+    TableReader root(&root_table, "");
+    read_server(root.table("server"), base, c);
+    read_hsm(root.table("hsm"), base, c);
+    TableReader store = root.table("store");
+    c.store_url = resolve_store_url(store, base);
+    store.reject_unknown();
+    read_log(root.table("log"), base, c);
+    read_service(root, c);
+    read_access(root, c);
+    root.reject_unknown();
+    return c;
+  } catch (const ConfigError& e) {
+    return make_error(Errc::config, e.what());
+  }
+}
+
+fs::path config_path(const std::optional<std::string>& from_command_line) {
+  if (from_command_line) return *from_command_line;
+  if (const char* env = std::getenv("HSM2FA_CONFIG"); env && *env) return env;
+  const char* var = std::getenv("HSM2FA_VAR");
+  return fs::path(var && *var ? var : "./var") / "hsm2fa.toml";
+}
+
+}  // namespace hsm2fa::app

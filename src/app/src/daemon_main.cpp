@@ -1,0 +1,177 @@
+// hsm2fad: load the config, open the token, build the service, serve until SIGTERM/SIGINT, then
+// shut down in order: stop accepting and drain, stop the workers, then drop the service, the
+// store, the vault and, last, the token. Everything lives in main's scope; nothing is static.
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+
+#include "hsm2fa/app/config.hpp"
+#include "hsm2fa/app/logging.hpp"
+#include "hsm2fa/clock.hpp"
+#include "hsm2fa/hsm/token.hpp"
+#include "hsm2fa/http/listen_socket.hpp"
+#include "hsm2fa/http/request_handler.hpp"
+#include "hsm2fa/http/server.hpp"
+#include "hsm2fa/store/open_store.hpp"
+
+namespace {
+
+using namespace hsm2fa;
+
+constexpr const char* kUsage =
+    "usage: hsm2fad [--config FILE]\n"
+    "  Serves the hsm2fa API on the configured Unix socket (and optional loopback TCP port).\n"
+    "  Config: --config FILE, else $HSM2FA_CONFIG, else $HSM2FA_VAR/hsm2fa.toml\n"
+    "  (HSM2FA_VAR defaults to ./var).\n";
+
+// Seeds pass through this process's memory during pairing: no core dumps, no ptrace by
+// same-uid processes.
+void harden_process() {
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  const rlimit none{0, 0};
+  ::setrlimit(RLIMIT_CORE, &none);
+}
+
+http::TokenMetrics token_metrics(const hsm::Token& token) {
+  const hsm::TokenStats s = token.stats();
+  return http::TokenMetrics{s.up, s.calls, s.errors_by_rv, s.sessions_open, s.sessions_in_use};
+}
+
+// Removes the socket file this process bound, however run() ends.
+struct SocketFile {
+  std::filesystem::path path;
+  SocketFile() = default;
+  SocketFile(const SocketFile&) = delete;
+  SocketFile& operator=(const SocketFile&) = delete;
+  ~SocketFile() {
+    if (!path.empty()) ::unlink(path.c_str());
+  }
+};
+
+// The token answers and its keys are usable. A session can outlive the keys (a zeroised HSM, a
+// removed partition): a MAC under the service key proves the keys are still there.
+Status probe_token(hsm::Token& token) {
+  if (auto alive = token.check(); !alive) return alive;
+  static constexpr std::uint8_t kProbe[] = {0};
+  auto mac = hsm::service_mac(token, "health-probe", kProbe);
+  if (!mac) return mac.error();
+  return {};
+}
+
+int fail(const Error& error) {
+  spdlog::critical("{}", error.message);
+  return 1;
+}
+
+int run(const app::AppConfig& config) {
+  // Signals are taken synchronously by this thread; every thread started later inherits the
+  // mask, so none of them is interrupted.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // Sockets first: a second daemon must stop before it touches the token (a login counts
+  // against the PIN) or the database. Clients that connect early wait in the accept queue.
+  auto inherited = http::inherited_sockets();
+  if (!inherited) return fail(inherited.error());
+  std::vector<http::ListenSocket> sockets = std::move(*inherited);
+  SocketFile socket_file;
+  if (sockets.empty()) {
+    auto unix_socket = http::bind_unix_socket(config.listen.unix_socket, config.listen.socket_mode);
+    if (!unix_socket) return fail(unix_socket.error());
+    socket_file.path = config.listen.unix_socket;
+    sockets.push_back(std::move(*unix_socket));
+    if (config.listen.tcp) {
+      auto tcp = http::bind_tcp_loopback(*config.listen.tcp);
+      if (!tcp) return fail(tcp.error());
+      sockets.push_back(std::move(*tcp));
+    }
+  }
+
+  auto token = hsm::open_token(config.token);
+  if (!token) return fail(token.error());
+  auto vault = hsm::make_seed_vault(*token, config.token);
+  if (!vault) return fail(vault.error());
+  auto store = store::open_store(config.store_url);
+  if (!store) return fail(store.error());
+  hsm::Token* token_ptr = token->get();  // outlives the service: released last, below
+  auto service = service::make_two_factor_service(config.service, *vault, *store,
+                                                  std::make_shared<SystemClock>(),
+                                                  [token_ptr] { return probe_token(*token_ptr); });
+  if (!service) return fail(service.error());
+  for (const auto& [name, tenant] : config.service.tenants) {
+    if (tenant.export_policy == service::ExportPolicy::always) {
+      spdlog::warn("tenant {}: export_policy \"always\" re-exports active seeds (weaker custody)",
+                   name);
+    }
+  }
+
+  auto metrics = std::make_shared<http::Metrics>(HSM2FA_VERSION,
+                                                 [token_ptr] { return token_metrics(*token_ptr); });
+  auto handler = std::make_shared<const http::RequestHandler>(
+      std::shared_ptr<service::TwoFactorService>(std::move(*service)),
+      http::AccessPolicy(config.access, static_cast<std::uint32_t>(::getuid())), metrics,
+      HSM2FA_VERSION);
+
+  auto server = http::Server::start(config.server, handler, std::move(sockets));
+  if (!server) return fail(server.error());
+  http::notify_ready();
+  spdlog::info("hsm2fad {} ready", HSM2FA_VERSION);
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  spdlog::info("{}: stopping", strsignal(signal_number));
+
+  (*server)->stop();
+  server->reset();
+  handler.reset();
+  metrics.reset();
+  store->reset();
+  vault->reset();
+  token->reset();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  harden_process();
+  std::optional<std::string> config_arg;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (arg == "--version") {
+      std::puts("hsm2fad " HSM2FA_VERSION);
+      return 0;
+    }
+    if (arg == "--config" && i + 1 < argc) {
+      config_arg = argv[++i];
+      continue;
+    }
+    std::fprintf(stderr, "hsm2fad: unexpected argument \"%s\"\n%s", arg.c_str(), kUsage);
+    return 2;
+  }
+  auto config = app::load_config(app::config_path(config_arg));
+  if (!config) {
+    std::fprintf(stderr, "hsm2fad: %s\n", config.error().message.c_str());
+    return 2;
+  }
+  if (auto logging = app::setup_logging(config->log); !logging) {
+    std::fprintf(stderr, "hsm2fad: %s\n", logging.error().message.c_str());
+    return 2;
+  }
+  return run(*config);
+}

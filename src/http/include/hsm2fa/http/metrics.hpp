@@ -1,0 +1,54 @@
+// Prometheus text exposition (format 0.0.4). Labels carry route templates and outcomes only,
+// never a user id. Thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+namespace hsm2fa::http {
+
+// What the token layer reports; the app adapts the hsm module's stats into this so that http
+// does not depend on hsm.
+struct TokenMetrics {
+  bool up = false;
+  std::uint64_t calls = 0;
+  std::map<std::string, std::uint64_t> errors_by_rv;  // CKR_* name -> count
+  std::size_t sessions_open = 0;
+  std::size_t sessions_in_use = 0;
+};
+
+class Metrics {
+ public:
+  // `token` is called on every scrape (from a worker thread); may be empty.
+  explicit Metrics(std::string version, std::function<TokenMetrics()> token = {});
+
+  void observe_request(std::string_view route, std::string_view method, unsigned status,
+                       double seconds);
+  // "valid", "wrong_code", "replayed", "not_enrolled", "expired", "rate_limited", "invalid",
+  // "error"
+  void observe_verify(std::string_view outcome);
+
+  std::string render() const;
+
+  static constexpr std::array<double, 12> kLatencyBuckets = {
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0};
+
+ private:
+  std::string version_;
+  std::function<TokenMetrics()> token_;
+  mutable std::mutex mutex_;
+  std::map<std::tuple<std::string, std::string, unsigned>, std::uint64_t> requests_;
+  std::map<std::string, std::uint64_t> verify_;
+  std::array<std::uint64_t, kLatencyBuckets.size()> latency_buckets_{};
+  std::uint64_t latency_count_ = 0;
+  double latency_sum_ = 0;
+};
+
+}  // namespace hsm2fa::http

@@ -1,0 +1,109 @@
+#include "hsm2fa/http/metrics.hpp"
+
+#include <charconv>
+
+namespace hsm2fa::http {
+
+namespace {
+
+// Label values here are route templates, method names and CKR_* names; escaping keeps the
+// exposition valid whatever a caller passes.
+std::string escape_label(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+// Shortest round-trip form: "0.0025", not "0.0025000000000000001".
+std::string number(double v) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : "0";
+}
+
+void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+}  // namespace
+
+Metrics::Metrics(std::string version, std::function<TokenMetrics()> token)
+    : version_(std::move(version)), token_(std::move(token)) {}
+
+void Metrics::observe_request(std::string_view route, std::string_view method, unsigned status,
+                              double seconds) {
+  std::lock_guard lock(mutex_);
+  ++requests_[{std::string(route), std::string(method), status}];
+  for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+    if (seconds <= kLatencyBuckets[i]) ++latency_buckets_[i];
+  }
+  ++latency_count_;
+  latency_sum_ += seconds;
+}
+
+void Metrics::observe_verify(std::string_view outcome) {
+  std::lock_guard lock(mutex_);
+  ++verify_[std::string(outcome)];
+}
+
+std::string Metrics::render() const {
+  // Scrape the token outside our lock: its stats take the token layer's own locks.
+  std::optional<TokenMetrics> token;
+  if (token_) token = token_();
+
+  std::string out;
+  header(out, "hsm2fa_build_info", "gauge", "Build information.");
+  out += "hsm2fa_build_info{version=\"" + escape_label(version_) + "\"} 1\n";
+  {
+    std::lock_guard lock(mutex_);
+    header(out, "hsm2fa_http_requests_total", "counter", "HTTP requests by route and status.");
+    for (const auto& [key, count] : requests_) {
+      const auto& [route, method, status] = key;
+      out += "hsm2fa_http_requests_total{route=\"" + escape_label(route) + "\",method=\"" +
+             escape_label(method) + "\",status=\"" + std::to_string(status) + "\"} " +
+             std::to_string(count) + "\n";
+    }
+    header(out, "hsm2fa_http_request_duration_seconds", "histogram",
+           "Time from a complete request to its response.");
+    for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+      out += "hsm2fa_http_request_duration_seconds_bucket{le=\"" + number(kLatencyBuckets[i]) +
+             "\"} " + std::to_string(latency_buckets_[i]) + "\n";
+    }
+    out += "hsm2fa_http_request_duration_seconds_bucket{le=\"+Inf\"} " +
+           std::to_string(latency_count_) + "\n";
+    out += "hsm2fa_http_request_duration_seconds_sum " + number(latency_sum_) + "\n";
+    out += "hsm2fa_http_request_duration_seconds_count " + std::to_string(latency_count_) + "\n";
+    header(out, "hsm2fa_verify_total", "counter", "Verification outcomes.");
+    for (const auto& [outcome, count] : verify_) {
+      out += "hsm2fa_verify_total{result=\"" + escape_label(outcome) + "\"} " +
+             std::to_string(count) + "\n";
+    }
+  }
+  if (token) {
+    header(out, "hsm2fa_hsm_up", "gauge", "Whether the token answers.");
+    out += "hsm2fa_hsm_up " + std::string(token->up ? "1" : "0") + "\n";
+    header(out, "hsm2fa_hsm_calls_total", "counter", "PKCS#11 calls made.");
+    out += "hsm2fa_hsm_calls_total " + std::to_string(token->calls) + "\n";
+    header(out, "hsm2fa_hsm_errors_total", "counter", "PKCS#11 calls that failed, by CKR name.");
+    for (const auto& [rv, count] : token->errors_by_rv) {
+      out += "hsm2fa_hsm_errors_total{ckr=\"" + escape_label(rv) + "\"} " + std::to_string(count) +
+             "\n";
+    }
+    header(out, "hsm2fa_hsm_sessions_open", "gauge", "Token sessions in the pool.");
+    out += "hsm2fa_hsm_sessions_open " + std::to_string(token->sessions_open) + "\n";
+    header(out, "hsm2fa_hsm_sessions_in_use", "gauge", "Token sessions lent out.");
+    out += "hsm2fa_hsm_sessions_in_use " + std::to_string(token->sessions_in_use) + "\n";
+  }
+  return out;
+}
+
+}  // namespace hsm2fa::http
