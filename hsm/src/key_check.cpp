@@ -7,28 +7,23 @@ namespace {
 
 Error mismatch(const KeySpec& spec, std::string_view attribute, std::string_view actual,
                std::string_view expected) {
-  return make_error(Errc::config, "key " + spec.label + ": " + std::string(attribute) + " is " +
-                                      std::string(actual) + ", expected " + std::string(expected));
+  return key_mismatch(spec.label, attribute, actual, expected);
+}
+
+Error unreadable(const std::string& label, std::string_view attribute, const Error& error) {
+  Error out = error;
+  if (out.code == Errc::hsm_error) out.code = Errc::config;
+  out.message = "key " + label + ": " + std::string(attribute) + " unreadable: " + error.message;
+  return out;
 }
 
 Error unreadable(const KeySpec& spec, std::string_view attribute, const Error& error) {
-  Error out = error;
-  if (out.code == Errc::hsm_error) out.code = Errc::config;
-  out.message =
-      "key " + spec.label + ": " + std::string(attribute) + " unreadable: " + error.message;
-  return out;
+  return unreadable(spec.label, attribute, error);
 }
 
 Status check_flags(const Session& session, CK_OBJECT_HANDLE key, const KeySpec& spec,
                    const std::vector<FlagRule>& rules) {
-  for (const auto& rule : rules) {
-    auto value = read_flag(session, key, rule.type);
-    if (!value) return unreadable(spec, rule.name, value.error());
-    if (*value != rule.value) {
-      return mismatch(spec, rule.name, *value ? "TRUE" : "FALSE", rule.value ? "TRUE" : "FALSE");
-    }
-  }
-  return {};
+  return check_flag_rules(session, key, spec.label, rules);
 }
 
 Status check_numbers(const Session& session, CK_OBJECT_HANDLE key, const KeySpec& spec) {
@@ -53,6 +48,25 @@ Status check_numbers(const Session& session, CK_OBJECT_HANDLE key, const KeySpec
 }
 
 }  // namespace
+
+Error key_mismatch(const std::string& label, std::string_view attribute, std::string_view actual,
+                   std::string_view expected) {
+  return make_error(Errc::config, "key " + label + ": " + std::string(attribute) + " is " +
+                                      std::string(actual) + ", expected " + std::string(expected));
+}
+
+Status check_flag_rules(const Session& session, CK_OBJECT_HANDLE object, const std::string& label,
+                        const std::vector<FlagRule>& rules) {
+  for (const auto& rule : rules) {
+    auto value = read_flag(session, object, rule.type);
+    if (!value) return unreadable(label, rule.name, value.error());
+    if (*value != rule.value) {
+      return key_mismatch(label, rule.name, *value ? "TRUE" : "FALSE",
+                          rule.value ? "TRUE" : "FALSE");
+    }
+  }
+  return {};
+}
 
 Result<CK_OBJECT_HANDLE> checked_key(TokenImpl& token, const KeySpec& spec) {
   auto key = token.key(spec.label);

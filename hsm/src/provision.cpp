@@ -1,6 +1,8 @@
 // The provisioning ceremony's token side: creates the service keys that are missing.
 #include <spdlog/spdlog.h>
 
+#include "audit_key.hpp"
+#include "hsm2fa/hsm/audit_key.hpp"
 #include "key_specs.hpp"
 #include "token_impl.hpp"
 
@@ -24,6 +26,40 @@ Status generate(SessionPool::Lease& lease, const KeySpec& spec) {
   CK_MECHANISM mechanism{spec.generate_with, nullptr, 0};
   CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
   return lease.call(HSM2FA_P11(C_GenerateKey), &mechanism, t.data(), t.size(), &handle);
+}
+
+// Both halves of the audit key pair, or neither (then generated). One half alone cannot be
+// repaired here: it needs a person to look at it.
+Status provision_audit_key(TokenImpl& token, ProvisionReport& report) {
+  const std::string label = audit_key_label(token.config().key_prefix);
+  int present = 0;
+  for (CK_OBJECT_CLASS object_class : {CKO_PRIVATE_KEY, CKO_PUBLIC_KEY}) {
+    auto found = token.object(object_class, label);
+    if (found) {
+      ++present;
+    } else if (found.error().code != Errc::config ||
+               found.error().message.find("missing") == std::string::npos) {
+      return std::move(found).error();
+    }
+  }
+  if (present == 2) {
+    report.existing.push_back(label);
+    return {};
+  }
+  if (present == 1) {
+    return make_error(Errc::config, "only one half of the audit key pair " + label +
+                                        " is in the token: remove it, then provision again");
+  }
+  auto lease = token.lease();
+  if (!lease) return std::move(lease).error();
+  if (auto status = generate_audit_key(*lease, label); !status) {
+    Error error = std::move(status).error();
+    error.message = "creating key pair " + label + ": " + error.message;
+    return error;
+  }
+  spdlog::info("token: created key pair {}", label);
+  report.created.push_back(label);
+  return {};
 }
 
 }  // namespace
@@ -52,6 +88,7 @@ Result<ProvisionReport> provision(Token& token, const TokenConfig& config) {
     spdlog::info("token: created key {}", spec.label);
     report.created.push_back(spec.label);
   }
+  if (auto status = provision_audit_key(*impl, report); !status) return std::move(status).error();
   return report;
 }
 

@@ -1,3 +1,4 @@
+#include "hsm2fa/hsm/audit_key.hpp"
 #include "hsm2fa/hsm/token.hpp"
 #include "key_check.hpp"
 #include "self_test.hpp"
@@ -18,6 +19,8 @@ Result<std::shared_ptr<SeedVault>> make_seed_vault(std::shared_ptr<Token> token,
     auto key = checked_key(*impl, spec);
     if (!key) return std::move(key).error();
   }
+  // The audit log cannot be sealed and checkpointed without it: no service without an audit.
+  if (auto status = check_audit_key(*impl); !status) return std::move(status).error();
   if (config.custody == Custody::token) return make_token_vault(std::move(impl));
 
   auto vault = make_wrapped_vault(impl, *wrap);

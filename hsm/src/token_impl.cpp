@@ -98,17 +98,18 @@ TokenStats TokenImpl::stats() const {
   return out;
 }
 
-Result<CK_OBJECT_HANDLE> TokenImpl::key(const std::string& label) {
+Result<CK_OBJECT_HANDLE> TokenImpl::object(CK_OBJECT_CLASS object_class, const std::string& label) {
   const auto epoch = login_epoch();
+  const auto cache_key = std::pair{object_class, label};
   {
     std::lock_guard lock(keys_mutex_);
-    auto it = keys_.find(label);
+    auto it = keys_.find(cache_key);
     if (it != keys_.end() && it->second.first == epoch) return it->second.second;
   }
   auto lease = pool_.acquire();
   if (!lease) return std::move(lease).error();
   Template match;
-  match.number(CKA_CLASS, CKO_SECRET_KEY).text(CKA_LABEL, label);
+  match.number(CKA_CLASS, object_class).text(CKA_LABEL, label);
   auto found = find_objects(lease->session(), match);
   if (!found) {
     lease->mark_broken_if(found.error());
@@ -121,7 +122,7 @@ Result<CK_OBJECT_HANDLE> TokenImpl::key(const std::string& label) {
     return make_error(Errc::config, "several keys are labelled " + label);
   }
   std::lock_guard lock(keys_mutex_);
-  keys_[label] = {epoch, found->front()};
+  keys_[cache_key] = {epoch, found->front()};
   return found->front();
 }
 

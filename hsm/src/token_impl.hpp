@@ -34,7 +34,9 @@ class TokenImpl final : public Token {
   // Bumped by every re-login: object handles found before it are no longer valid.
   std::uint64_t login_epoch() const noexcept { return epoch_.load(std::memory_order_acquire); }
   // The secret key labelled `label`, found once per login (config error if missing or ambiguous).
-  Result<CK_OBJECT_HANDLE> key(const std::string& label);
+  Result<CK_OBJECT_HANDLE> key(const std::string& label) { return object(CKO_SECRET_KEY, label); }
+  // The same for any object class (the audit key pair's private and public halves).
+  Result<CK_OBJECT_HANDLE> object(CK_OBJECT_CLASS object_class, const std::string& label);
 
  private:
   TokenImpl(TokenConfig config, std::shared_ptr<Module> module, CK_SLOT_ID slot);
@@ -50,8 +52,8 @@ class TokenImpl final : public Token {
   std::atomic<std::uint64_t> epoch_{0};
   std::atomic<bool> up_{false};
   std::mutex keys_mutex_;
-  std::map<std::string, std::pair<std::uint64_t, CK_OBJECT_HANDLE>>
-      keys_;          // label -> epoch, handle
+  std::map<std::pair<CK_OBJECT_CLASS, std::string>, std::pair<std::uint64_t, CK_OBJECT_HANDLE>>
+      keys_;          // (class, label) -> epoch, handle
   SessionPool pool_;  // declared last: its sessions close before the login and module go
 };
 

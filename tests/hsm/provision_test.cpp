@@ -16,13 +16,13 @@ TEST(Provision, CreatesEachKeyOnceAndReportsTheRestAsExisting) {
   ASSERT_TRUE(token.ok()) << token.error().message;
   auto first = provision(**token, config);
   ASSERT_TRUE(first.ok()) << first.error().message;
-  EXPECT_EQ(first->created,
-            (std::vector<std::string>{"idem-kek-1", "idem-pending-kek", "idem-mac"}));
+  EXPECT_EQ(first->created, (std::vector<std::string>{"idem-kek-1", "idem-pending-kek", "idem-mac",
+                                                      "idem-audit-sign"}));
   EXPECT_TRUE(first->existing.empty());
   auto second = provision(**token, config);
   ASSERT_TRUE(second.ok()) << second.error().message;
   EXPECT_TRUE(second->created.empty());
-  EXPECT_EQ(second->existing.size(), 3u);
+  EXPECT_EQ(second->existing.size(), 4u);
   EXPECT_TRUE(make_seed_vault(*token, config).ok());
 }
 
