@@ -144,7 +144,8 @@ Result<KeyReport> key_report(Token& token, const TokenConfig& config) {
         report.keys.push_back(std::move(*entry));
       }
     }
-    if (config.custody != Custody::token) return {};
+    // Every other secret key too, in both modes: a seed-like key that someone made outside the
+    // service is exactly what an auditor must see.
     Template match;
     match.number(CKA_CLASS, CKO_SECRET_KEY);
     auto secrets = find_objects(session, match);
@@ -153,8 +154,13 @@ Result<KeyReport> key_report(Token& token, const TokenConfig& config) {
     for (CK_OBJECT_HANDLE object : *secrets) {
       auto label = read_bytes(session, object, CKA_LABEL);
       if (!label) return std::move(label).error();
-      if (std::string(label->begin(), label->end()).rfind(seed_prefix, 0) != 0) continue;
-      auto entry = describe(session, object, "seed");
+      const std::string text(label->begin(), label->end());
+      const bool seed = text.rfind(seed_prefix, 0) == 0;
+      if (!seed && (text == kek_label(prefix) || text == pending_kek_label(prefix) ||
+                    text == mac_key_label(prefix))) {
+        continue;
+      }
+      auto entry = describe(session, object, seed ? "seed" : "other");
       if (!entry) return std::move(entry).error();
       report.seeds.push_back(std::move(*entry));
     }

@@ -23,6 +23,8 @@ Result<SecretBytes> read_pin_file(const std::filesystem::path& path) {
   constexpr std::size_t kMaxPin = 256;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), std::fclose);
   if (!file) return make_error(Errc::config, "PIN file " + path.string() + " cannot be read");
+  // Unbuffered: stdio's own buffer would keep a copy of the PIN that nobody wipes.
+  std::setvbuf(file.get(), nullptr, _IONBF, 0);
   std::error_code ec;
   using std::filesystem::perms;
   const perms mode = std::filesystem::status(path, ec).permissions();

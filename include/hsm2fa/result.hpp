@@ -28,6 +28,8 @@ enum class Errc {
   config,                // invalid configuration or provisioning state
   tampered,              // stored data failed its integrity check
   internal,              // a bug: an invariant did not hold
+  delivery_failed,       // an email code could not be handed to the relay (502)
+  signature_invalid,     // a push response's signature did not verify (403)
 };
 
 const std::error_category& error_category() noexcept;

@@ -13,6 +13,27 @@ namespace hsm2fa {
 // Overwrites memory in a way the optimiser may not elide.
 void secure_wipe(void* data, std::size_t size) noexcept;
 
+// Memory for secrets: whole pages of their own, locked in RAM (mlock: never swapped) and
+// excluded from core dumps (MADV_DONTDUMP), wiped before they are returned. Locking is best
+// effort: past RLIMIT_MEMLOCK the pages stay unlocked and one warning is logged, because
+// refusing to serve would not make a seed safer. Throws std::bad_alloc like operator new.
+void* allocate_secret_pages(std::size_t size);
+void free_secret_pages(void* data, std::size_t size) noexcept;
+
+template <class T>
+struct SecretAllocator {
+  using value_type = T;
+  SecretAllocator() = default;
+  template <class U>
+  SecretAllocator(const SecretAllocator<U>&) noexcept {}  // NOLINT: allocator rebind
+  T* allocate(std::size_t n) { return static_cast<T*>(allocate_secret_pages(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) noexcept { free_secret_pages(p, n * sizeof(T)); }
+  template <class U>
+  bool operator==(const SecretAllocator<U>&) const noexcept {
+    return true;
+  }
+};
+
 class SecretBytes {
  public:
   SecretBytes() = default;
@@ -57,7 +78,7 @@ class SecretBytes {
   void wipe() noexcept {
     if (!bytes_.empty()) secure_wipe(bytes_.data(), bytes_.size());
   }
-  std::vector<std::uint8_t> bytes_;
+  std::vector<std::uint8_t, SecretAllocator<std::uint8_t>> bytes_;
 };
 
 }  // namespace hsm2fa

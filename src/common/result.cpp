@@ -41,6 +41,10 @@ const char* to_string(Errc e) noexcept {
       return "tampered";
     case Errc::internal:
       return "internal";
+    case Errc::delivery_failed:
+      return "delivery_failed";
+    case Errc::signature_invalid:
+      return "signature_invalid";
   }
   return "unknown";
 }

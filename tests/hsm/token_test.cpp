@@ -1,6 +1,7 @@
 // Opening a token: login, stats, liveness, and the failure paths with the errors they must give.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <fstream>
 
@@ -193,6 +194,32 @@ TEST(OpenToken, LogoutBehindItsBackIsRecoveredWithOneLogin) {
     EXPECT_EQ(testing::truncate(second->front(), 6), 287082u);
     EXPECT_EQ(logins.count.load(), 1);
   }
+}
+
+}  // namespace
+}  // namespace hsm2fa::hsm
+
+namespace hsm2fa::hsm {
+namespace {
+
+TEST(TokenRandom, ComesFromTheTokenAndAFailureLeavesNothingUsable) {
+  HSM2FA_REQUIRE_SOFTHSM();
+  auto token = open_token(ThrowAwayToken::get().config(Custody::wrapped));
+  ASSERT_TRUE(token.ok()) << token.error().message;
+  std::array<std::uint8_t, 32> a{}, b{};
+  {
+    CallCounter calls("C_GenerateRandom");
+    ASSERT_TRUE(random_bytes(**token, a).ok());
+    ASSERT_TRUE(random_bytes(**token, b).ok());
+    EXPECT_EQ(calls.count.load(), 2) << "each fill is one C_GenerateRandom in the token";
+  }
+  EXPECT_NE(a, b);
+  EXPECT_NE(a, decltype(a){});
+  CallCounter fault("C_GenerateRandom", kCkrDeviceRemoved, 1);
+  auto failed = random_bytes(**token, a);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, Errc::hsm_unavailable);
+  EXPECT_EQ(a, decltype(a){}) << "a failed fill is zeroed, never half random";
 }
 
 }  // namespace

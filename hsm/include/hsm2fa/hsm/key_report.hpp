@@ -46,7 +46,9 @@ struct KeyReport {
   Custody custody = Custody::wrapped;
   std::vector<KeyEntry> keys;        // service keys found
   std::vector<std::string> missing;  // service key labels not in the token
-  std::vector<KeyEntry> seeds;       // token mode: objects labelled "<prefix>-seed-…"
+  // Every secret key that is not a service key: "seed" for objects labelled "<prefix>-seed-…"
+  // (token mode), "other" for anything else (never made by the service: always worth a look).
+  std::vector<KeyEntry> seeds;
 };
 
 // Reads only; changes nothing. Errors: hsm_unavailable, hsm_error.

@@ -85,6 +85,10 @@ Result<std::shared_ptr<SeedVault>> make_seed_vault(std::shared_ptr<Token> token,
 // Errors: config (no MAC key provisioned), invalid_argument, hsm_unavailable, hsm_error.
 Result<Mac> service_mac(Token& token, std::string_view purpose, std::span<const std::uint8_t> data);
 
+// Fills `out` from the token's RNG (C_GenerateRandom): email codes, challenge nonces. On error
+// `out` is zeroed and must not be used.
+Status random_bytes(Token& token, std::span<std::uint8_t> out);
+
 // Dev/test tokens only: initialises the first uninitialised slot of the module with `label`,
 // sets the SO PIN and the user PIN (C_InitToken, SO login, C_InitPIN).
 Status init_token(const std::string& module_path, std::string_view label, const SecretBytes& so_pin,
