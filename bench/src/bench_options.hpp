@@ -1,0 +1,36 @@
+// The command line of `hsm2fa bench`.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hsm2fa/result.hpp"
+
+namespace hsm2fa::bench {
+
+struct BenchOptions {
+  std::optional<std::string> config;
+  std::optional<std::size_t> users;  // default by custody: wrapped 20,000, token 2,000
+  double seconds = 2.0;              // per concurrency level, and for the half-rate run
+  double ceiling_seconds = 2.0;
+  std::optional<double> enroll_seconds;  // default 40 wrapped, 25 token;    // enrollment stops
+                                         // here even if fewer users are enrolled
+  double max_wait_seconds = 30;  // total waiting for a fresh time step, then run with what is left
+  // Empty: by custody, 1,2,4,8,16,32 wrapped; 1,8 token, whose few users (token objects are
+  // slow to make) last about one level per time step.
+  std::vector<unsigned> levels;
+  unsigned wrong_every = 20;  // 5 % wrong codes
+  unsigned enroll_connections = 8;
+  std::filesystem::path results = "results";
+  bool help = false;
+};
+
+extern const char* const kBenchUsage;
+
+// argv[0] is the word "bench". Errc::invalid_argument with a message on a bad option.
+Result<BenchOptions> parse_bench_options(int argc, char** argv);
+
+}  // namespace hsm2fa::bench

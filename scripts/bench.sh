@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Benchmarks hsm2fad against its token's ceiling on a throw-away deployment: for each custody
+# mode, a temp dir with a fresh SoftHSM2 token (random PINs, mode 0600, never echoed), the
+# service's keys, a config and an SQLite database; starts hsm2fad, runs `hsm2fa bench`, stops it
+# and removes the temp dir. Each run prints one JSON object and writes results/<stamp>-<custody>
+# .json and .png.
+#
+#   scripts/bench.sh [--custody token|wrapped|both] [--users N] [--store sqlite] [--seconds S]
+#                    [--workers N] [--keep] [-- more `hsm2fa bench` options]
+#
+# Defaults: both custody modes, 20,000 users in wrapped mode and 2,000 in token mode (SoftHSM2
+# makes token objects slowly), each capped by `hsm2fa bench --enroll-seconds` (40 s wrapped, 25 s
+# token) so that both modes finish within about 3 minutes; 2 s per concurrency level (1 to 32
+# connections wrapped; 1 and 8 token, whose few users last about one level per TOTP step);
+# hsm.worker_threads = 1 (the daemon's token-work threads; the ceiling uses the same count).
+# Binaries: ${BUILD_DIR:-build}/bin, or $HSM2FAD / $HSM2FA_CLI.
+# The token and the database live under ${TMPDIR:-/tmp}; TMPDIR=/dev/shm (tmpfs) takes disk flushes
+# out of the picture, which attributes time but measures nothing durable.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin="${BUILD_DIR:-build}/bin"
+daemon="${HSM2FAD:-$bin/hsm2fad}"
+cli="${HSM2FA_CLI:-$bin/hsm2fa}"
+module="${HSM2FA_PKCS11_MODULE:-/usr/lib/softhsm/libsofthsm2.so}"
+results="${HSM2FA_RESULTS:-results}"
+
+custody=both users="" store=sqlite seconds=2 workers=1 keep=0
+extra=()
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --custody) custody="${2:?}"; shift 2 ;;
+    --users) users="${2:?}"; shift 2 ;;
+    --store) store="${2:?}"; shift 2 ;;
+    --seconds) seconds="${2:?}"; shift 2 ;;
+    --workers) workers="${2:?}"; shift 2 ;;
+    --keep) keep=1; shift ;;
+    --help|-h) usage 0 ;;
+    --) shift; extra=("$@"); break ;;
+    *) echo "bench.sh: unknown argument $1" >&2; usage ;;
+  esac
+done
+case "$custody" in token|wrapped) modes=("$custody") ;; both) modes=(wrapped token) ;;
+  *) echo "bench.sh: --custody token|wrapped|both" >&2; exit 2 ;; esac
+[ "$store" = sqlite ] || { echo "bench.sh: only --store sqlite is set up here" >&2; exit 2; }
+for b in "$daemon" "$cli"; do
+  [ -x "$b" ] || { echo "bench.sh: $b not built (scripts/build.sh, or set BUILD_DIR)" >&2; exit 2; }
+done
+
+tmp="" pid=""
+cleanup() {
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  pid=""
+  if [ -n "$tmp" ]; then
+    if [ "$keep" = 1 ]; then echo "bench.sh: kept $tmp" >&2; else rm -rf "$tmp"; fi
+  fi
+  tmp=""
+}
+trap cleanup EXIT INT TERM
+
+# A PIN: 32 hex digits from the kernel's RNG, written straight to its file.
+new_pin() { (umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$1"); }
+
+write_config() {  # dir custody
+  cat >"$1/hsm2fa.toml" <<CONF
+[server]
+unix_socket = "$1/hsm2fa.sock"
+socket_mode = "0600"
+io_threads = 1
+idle_timeout_seconds = 60
+shutdown_grace_seconds = 5
+
+[hsm]
+module = "$module"
+token = "pkcs11:token=bench"
+pin_file = "$1/user.pin"
+custody = "$2"
+sessions = 4
+worker_threads = $workers
+
+[store]
+url = "sqlite:$1/hsm2fa.db"
+
+[log]
+level = "info"
+file = "$1/hsm2fad.log"
+
+[tenants.default]
+issuer = "hsm2fa-bench"
+CONF
+}
+
+run_one() {  # custody
+  tmp="$(mktemp -d "${TMPDIR:-/tmp}/hsm2fa-bench-XXXXXX")"
+  mkdir -m 700 "$tmp/tokens"
+  printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+    "$tmp/tokens" >"$tmp/softhsm2.conf"
+  export SOFTHSM2_CONF="$tmp/softhsm2.conf"
+  new_pin "$tmp/so.pin"
+  new_pin "$tmp/user.pin"
+  write_config "$tmp" "$1"
+  local config=(--config "$tmp/hsm2fa.toml")
+  "$cli" "${config[@]}" token init --label bench --so-pin-file "$tmp/so.pin" >/dev/null
+  "$cli" "${config[@]}" token provision >/dev/null
+
+  "$daemon" "${config[@]}" </dev/null >>"$tmp/hsm2fad.log" 2>&1 &
+  pid=$!
+  local started=$SECONDS
+  until curl -sf --max-time 2 --unix-socket "$tmp/hsm2fa.sock" http://localhost/v1/health \
+      >/dev/null 2>&1; do
+    if ! kill -0 "$pid" 2>/dev/null || [ $((SECONDS - started)) -gt 30 ]; then
+      echo "bench.sh: hsm2fad did not come up; its log:" >&2
+      tail -20 "$tmp/hsm2fad.log" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+
+  local rc=0
+  "$cli" bench "${config[@]}" ${users:+--users "$users"} --seconds "$seconds" \
+    --results "$results" "${extra[@]}" || rc=$?
+  cleanup
+  return "$rc"
+}
+
+status=0
+for mode in "${modes[@]}"; do
+  run_one "$mode" || status=$?
+done
+exit "$status"
