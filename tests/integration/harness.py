@@ -62,6 +62,9 @@ DEFAULT_SETTINGS = {
     "export_policy": "until_confirmed",
     "issuer": "Example Co",
     "access": None,  # None: no [access] section; else {"admin": {"uids": [0]}, ...}
+    "module": None,  # None: SOFTHSM_MODULE; else a PKCS#11 module path (the fault shim)
+    "call_timeout_ms": None,  # None: the daemon's default
+    "extra_toml": "",  # appended to the generated config ([email], [push], more tenants)
 }
 
 
@@ -85,11 +88,12 @@ idle_timeout_seconds = {s['idle_timeout_seconds']}
 shutdown_grace_seconds = 3
 
 [hsm]
-module = "{SOFTHSM_MODULE}"
+module = "{s['module'] or SOFTHSM_MODULE}"
 token = "pkcs11:token={label}"
 pin_file = "{tmp}/user.pin"
 custody = "{s['custody']}"
 key_prefix = "hsm2fa"
+{"" if s['call_timeout_ms'] is None else f"call_timeout_ms = {s['call_timeout_ms']}"}
 
 [store]
 url = "sqlite:{tmp}/hsm2fa.db"
@@ -116,6 +120,8 @@ lock_seconds = {s['lock_seconds']}
 [tenants.default]
 issuer = "{s['issuer']}"
 """
+    if s["extra_toml"]:
+        config += "\n" + s["extra_toml"].strip() + "\n"
     if s["access"] is not None:
         config += "\n" + _toml_access(s["access"])
     return config.lstrip()

@@ -13,6 +13,7 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailed = 1;       // the daemon (or the token) reported a failure
 inline constexpr int kExitUsage = 2;        // bad arguments or config
 inline constexpr int kExitUnreachable = 3;  // the daemon could not be reached
+inline constexpr int kExitPartial = 4;      // bulk: some lines were bad or refused, the rest done
 
 struct CommandLine {
   std::vector<std::string> words;              // after the command name
@@ -22,8 +23,14 @@ struct CommandLine {
 int token_init(const AppConfig& config, const CommandLine& args);
 int token_provision(const AppConfig& config);
 
+// `config` may be null (no config file): chain and checkpoints only, offline.
+int audit_verify(const AppConfig* config, const CommandLine& args);
+int audit_pubkey(const AppConfig& config, const CommandLine& args);
+int keys_check(const AppConfig& config, const CommandLine& args);
+
 int daemon_health(const AppConfig& config);
 int user_command(const AppConfig& config, const std::string& action, const CommandLine& args);
+int bulk_command(const AppConfig& config, const std::string& action, const CommandLine& args);
 int totp_command(const AppConfig& config, const std::string& action, const CommandLine& args);
 
 }  // namespace hsm2fa::app

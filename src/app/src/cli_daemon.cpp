@@ -2,6 +2,7 @@
 #include <array>
 #include <boost/json.hpp>
 #include <cstdio>
+#include <filesystem>
 
 #include "cli_commands.hpp"
 #include "daemon_client.hpp"
@@ -48,7 +49,7 @@ bool two_words(const CommandLine& args, const char* usage) {
 
 // Prints the pairing of an enroll answer: the one place a pairing URI is shown, to the admin
 // who asked for it. The JSON parse happens in a buffer wiped afterwards.
-int print_pairing(const DaemonAnswer& answer) {
+int print_pairing(const DaemonAnswer& answer, const std::string& svg_file) {
   alignas(std::max_align_t) std::array<unsigned char, 8192> scratch{};
   int code = kExitOk;
   {
@@ -70,6 +71,15 @@ int print_pairing(const DaemonAnswer& answer) {
                   static_cast<int>(text.size()), reinterpret_cast<const char*>(text.data()));
       if (auto shown = print_qr(text, stdout); !shown) {
         std::fprintf(stderr, "hsm2fa: %s\n", shown.error().message.c_str());
+      }
+      if (!svg_file.empty()) {
+        if (auto written = write_qr_svg(text, svg_file); !written) {
+          std::fprintf(stderr, "hsm2fa: %s\n", written.error().message.c_str());
+          code = kExitFailed;
+        } else {
+          std::printf("\nQR code written to %s (mode 0600: it holds the secret).\n",
+                      svg_file.c_str());
+        }
       }
       if (const auto* e = value.as_object().if_contains("expires_at"); e && e->is_string()) {
         std::printf("\nConfirm a code before %s.\n", e->get_string().c_str());
@@ -129,10 +139,16 @@ int user_command(const AppConfig& config, const std::string& action, const Comma
 
 int totp_command(const AppConfig& config, const std::string& action, const CommandLine& args) {
   if (action == "enroll") {
-    if (!two_words(args, "hsm2fa totp enroll TENANT USER")) return kExitUsage;
+    if (!two_words(args, "hsm2fa totp enroll TENANT USER [--svg FILE]")) return kExitUsage;
+    const auto svg = args.options.find("svg");
+    const std::string svg_file = svg == args.options.end() ? "" : svg->second;
+    if (!svg_file.empty() && std::filesystem::exists(svg_file)) {
+      std::fprintf(stderr, "hsm2fa: %s exists; not overwritten\n", svg_file.c_str());
+      return kExitUsage;
+    }
     Outcome outcome = call(config, "POST", user_target(args.words[0], args.words[1], "/totp"));
     if (outcome.exit_code != kExitOk) return outcome.exit_code;
-    return print_pairing(outcome.answer);
+    return print_pairing(outcome.answer, svg_file);
   }
   if (action == "delete") {
     if (!two_words(args, "hsm2fa totp delete TENANT USER")) return kExitUsage;

@@ -11,6 +11,7 @@
 
 #include "cli_commands.hpp"
 #include "hsm2fa/app/config.hpp"
+#include "hsm2fa/bench/bench.hpp"
 
 namespace {
 
@@ -30,18 +31,39 @@ constexpr const char* kUsage =
     "  user enable TENANT USER                       turn 2FA on\n"
     "  user disable TENANT USER --reason TEXT [--until RFC3339]\n"
     "  user unlock TENANT USER                       clear failures and locks\n"
-    "  totp enroll TENANT USER                       start an enrollment; prints the pairing\n"
-    "                                                URI and its QR code\n"
+    "  bulk enable TENANT FILE                       turn 2FA on for every user id in FILE\n"
+    "  bulk disable TENANT FILE --reason TEXT [--until RFC3339]\n"
+    "                                                FILE: one user id a line, or a CSV whose\n"
+    "                                                first column is the id (header \"user\",\n"
+    "                                                blank and # lines skipped); bad lines are\n"
+    "                                                reported by number; progress on stderr\n"
+    "  totp enroll TENANT USER [--svg FILE]          start an enrollment; prints the pairing\n"
+    "                                                URI and its QR code (and writes it as an\n"
+    "                                                SVG image, mode 0600, with --svg)\n"
     "  totp delete TENANT USER                       remove the user's TOTP credentials\n"
+    "\n"
+    "Custody (read the token and the audit files directly):\n"
+    "  audit verify [FILES...] [--pubkey PEM_FILE]   check the audit chain, checkpoints and\n"
+    "                                                (token reachable) seals; exit 0 if intact\n"
+    "  audit pubkey                                  the checkpoint public key (PEM, stdout)\n"
+    "  keys check [--json]                           every key and seed with its attributes;\n"
+    "                                                exit 1 if any active seed could leave\n"
+    "\n"
+    "  bench [--config FILE] [OPTIONS]               benchmark a throw-away deployment\n"
+    "                                                (`hsm2fa bench --help`)\n"
     "\n"
     "Config: --config FILE, else $HSM2FA_CONFIG, else $HSM2FA_VAR/hsm2fa.toml (HSM2FA_VAR\n"
     "defaults to ./var). Exit codes: 0 ok, 1 failure reported by the daemon or token,\n"
-    "2 usage or config error, 3 daemon unreachable.\n";
+    "2 usage or config error, 3 daemon unreachable, 4 bulk: some lines failed (listed on\n"
+    "stderr by line number), the others were changed.\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);  // a pairing URI passes through this process
+  if (argc > 1 && std::string_view(argv[1]) == "bench") {
+    return hsm2fa::bench::bench_main(argc - 1, argv + 1);  // its own options, --config included
+  }
   std::optional<std::string> config_arg;
   std::vector<std::string> command;
   CommandLine args;
@@ -50,6 +72,8 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       help = true;
+    } else if (arg == "--json") {
+      args.options["json"] = "";
     } else if (arg.rfind("--", 0) == 0) {
       if (i + 1 >= argc) {
         std::fprintf(stderr, "hsm2fa: %s needs a value\n", arg.c_str());
@@ -60,8 +84,10 @@ int main(int argc, char** argv) {
       } else {
         args.options[arg.substr(2)] = argv[++i];
       }
-    } else if (command.size() < 2 && (command.empty() || command[0] == "token" ||
-                                      command[0] == "user" || command[0] == "totp")) {
+    } else if (command.size() < 2 &&
+               (command.empty() || command[0] == "token" || command[0] == "user" ||
+                command[0] == "totp" || command[0] == "audit" || command[0] == "keys" ||
+                command[0] == "bulk")) {
       command.push_back(arg);
     } else {
       args.words.push_back(arg);
@@ -72,11 +98,12 @@ int main(int argc, char** argv) {
     std::printf("usage: hsm2fa [--config FILE] %s ...\n", command[0].c_str());
     const std::string_view usage = kUsage;
     const std::string prefix = "  " + command[0] + (command.size() > 1 ? " " + command[1] : "");
+    bool matched = false;  // continuation lines (deeper indent) follow their command's line
     for (std::size_t at = 0; at < usage.size();) {
       const std::size_t end = std::min(usage.find('\n', at), usage.size());
       const std::string_view line = usage.substr(at, end - at);
-      if (line.rfind(prefix, 0) == 0)
-        std::printf("%.*s\n", static_cast<int>(line.size()), line.data());
+      matched = line.rfind(prefix, 0) == 0 || (matched && line.rfind("    ", 0) == 0);
+      if (matched) std::printf("%.*s\n", static_cast<int>(line.size()), line.data());
       at = end + 1;
     }
     return kExitOk;
@@ -86,14 +113,18 @@ int main(int argc, char** argv) {
     return help ? kExitOk : kExitUsage;
   }
   for (const auto& [name, value] : args.options) {
-    static const char* known[] = {"label", "so-pin-file", "reason", "until"};
+    static const char* known[] = {"label",  "so-pin-file", "reason", "until",
+                                  "pubkey", "json",        "svg"};
     if (std::none_of(std::begin(known), std::end(known),
                      [&](const char* k) { return name == k; })) {
       std::fprintf(stderr, "hsm2fa: unknown option --%s\n", name.c_str());
       return kExitUsage;
     }
   }
+  const bool offline_verify =
+      command[0] == "audit" && command.size() > 1 && command[1] == "verify" && !args.words.empty();
   auto config = load_config(config_path(config_arg));
+  if (!config && offline_verify) return audit_verify(nullptr, args);  // chain + checkpoints
   if (!config) {
     std::fprintf(stderr, "hsm2fa: %s\n", config.error().message.c_str());
     return kExitUsage;
@@ -105,8 +136,12 @@ int main(int argc, char** argv) {
     return token_provision(*config);
   }
   if (group == "health" && args.words.empty()) return daemon_health(*config);
+  if (group == "audit" && action == "verify") return audit_verify(&*config, args);
+  if (group == "audit" && action == "pubkey") return audit_pubkey(*config, args);
+  if (group == "keys" && action == "check") return keys_check(*config, args);
   if (group == "user") return user_command(*config, action, args);
   if (group == "totp") return totp_command(*config, action, args);
+  if (group == "bulk") return bulk_command(*config, action, args);
   std::fputs(kUsage, stderr);
   return kExitUsage;
 }

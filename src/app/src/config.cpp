@@ -1,6 +1,10 @@
 #include "hsm2fa/app/config.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 #include "hsm2fa/http/listen_socket.hpp"
 #include "table_reader.hpp"
@@ -130,6 +134,64 @@ service::TenantConfig read_tenant_totp(TableReader& t, service::TenantConfig bas
   return base;
 }
 
+// The [email] keys a tenant may override ([tenants.NAME.email]), read over the given defaults.
+service::EmailPolicy read_email_policy(TableReader& t, service::EmailPolicy base) {
+  base.enabled = t.boolean("enabled", base.enabled);
+  base.delivery =
+      t.one_of("delivery", base.delivery == service::EmailDelivery::caller ? "caller" : "smtp",
+               {"smtp", "caller"}) == "caller"
+          ? service::EmailDelivery::caller
+          : service::EmailDelivery::smtp;
+  base.digits = static_cast<int>(t.integer("digits", base.digits, 6, 8));
+  if (base.digits == 7) throw ConfigError(t.key("digits"), "must be 6 or 8");
+  base.ttl = seconds(t.integer("ttl_seconds", base.ttl.count(), 5, 3600));
+  base.max_attempts = static_cast<int>(t.integer("max_attempts", base.max_attempts, 1, 10));
+  base.resend_after =
+      seconds(t.integer("resend_seconds", base.resend_after.count(), 0, base.ttl.count()));
+  return base;
+}
+
+// The [push] keys a tenant may override ([tenants.NAME.push]), read over the given defaults.
+service::PushPolicy read_push_policy(TableReader& t, service::PushPolicy base) {
+  base.challenge_ttl =
+      seconds(t.integer("challenge_ttl_seconds", base.challenge_ttl.count(), 10, 600));
+  base.number_matching = t.boolean("number_matching", base.number_matching);
+  base.max_challenges_per_minute = static_cast<int>(
+      t.integer("max_challenges_per_minute", base.max_challenges_per_minute, 1, 60));
+  return base;
+}
+
+void read_smtp(TableReader t, const fs::path& base, AppConfig& c) {
+  SmtpRelayConfig& r = c.smtp;
+  r.url = t.string("url", r.url);
+  if (r.url.rfind("smtp://", 0) != 0 && r.url.rfind("smtps://", 0) != 0) {
+    throw ConfigError(t.key("url"), "must start with smtp:// or smtps://");
+  }
+  r.from = t.string("from", r.from);
+  const std::string tls =
+      t.one_of("starttls", "opportunistic", {"opportunistic", "required", "off"});
+  r.starttls = tls == "required" ? service::StartTls::required
+               : tls == "off"    ? service::StartTls::off
+                                 : service::StartTls::opportunistic;
+  r.username = t.string("username", "");
+  r.password_file = t.path("password_file", "", base);
+  if (!r.username.empty() && r.password_file.empty()) {
+    throw ConfigError(t.key("password_file"), "a username needs a password file");
+  }
+  r.timeout = seconds(t.integer("timeout_seconds", 10, 1, 300));
+  r.subject = t.string("subject", r.subject);
+  const fs::path template_file = t.path("template_file", "", base);
+  if (!template_file.empty()) {
+    std::ifstream in(template_file);
+    if (!in) throw ConfigError(t.key("template_file"), "cannot read " + template_file.string());
+    r.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (r.body.find("{code}") == std::string::npos) {
+      throw ConfigError(t.key("template_file"), "the template has no {code}");
+    }
+  }
+  t.reject_unknown();
+}
+
 std::string read_issuer(TableReader& t, std::string fallback) {
   std::string issuer = t.string("issuer", std::move(fallback));
   if (issuer.empty() || issuer.size() > 128)
@@ -142,7 +204,7 @@ std::string read_issuer(TableReader& t, std::string fallback) {
   return issuer;
 }
 
-void read_service(TableReader& root, AppConfig& c) {
+void read_service(TableReader& root, const fs::path& base, AppConfig& c) {
   TableReader totp = root.table("totp");
   const service::TenantConfig defaults = read_tenant_totp(totp, service::TenantConfig{});
   c.service.window = static_cast<int>(totp.integer("window", 1, 0, 10));
@@ -158,8 +220,19 @@ void read_service(TableReader& root, AppConfig& c) {
   p.lock_for = seconds(throttle.integer("lock_seconds", 900, 1, 30 * 86400));
   throttle.reject_unknown();
 
+  TableReader email = root.table("email");
+  const service::EmailPolicy email_defaults = read_email_policy(email, service::EmailPolicy{});
+  read_smtp(email.table("smtp"), base, c);
+  email.reject_unknown();
+
+  TableReader push = root.table("push");
+  const service::PushPolicy push_defaults = read_push_policy(push, service::PushPolicy{});
+  push.reject_unknown();
+
   TableReader tenants = root.table("tenants");
   c.service.tenants["default"] = defaults;
+  c.service.tenants["default"].email = email_defaults;
+  c.service.tenants["default"].push = push_defaults;
   c.service.tenants["default"].issuer = "hsm2fa";
   for (const std::string& name : tenants.keys()) {
     if (!http_identifier(name)) {
@@ -168,6 +241,12 @@ void read_service(TableReader& root, AppConfig& c) {
     TableReader tenant = tenants.table(name);
     service::TenantConfig config = read_tenant_totp(tenant, defaults);
     config.issuer = read_issuer(tenant, "hsm2fa");
+    TableReader tenant_email = tenant.table("email");
+    config.email = read_email_policy(tenant_email, email_defaults);
+    tenant_email.reject_unknown();
+    TableReader tenant_push = tenant.table("push");
+    config.push = read_push_policy(tenant_push, push_defaults);
+    tenant_push.reject_unknown();
     tenant.reject_unknown();
     c.service.tenants[name] = std::move(config);
   }
@@ -192,6 +271,28 @@ void read_access(TableReader& root, AppConfig& c) {
 void read_log(TableReader t, const fs::path& base, AppConfig& c) {
   c.log.level = t.one_of("level", "info", {"trace", "debug", "info", "warn", "error"});
   c.log.file = t.path("file", "", base);
+  t.reject_unknown();
+}
+
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "hsm2fa";
+  return name;
+}
+
+void read_audit(TableReader t, const fs::path& base, AppConfig& c) {
+  c.audit.dir = t.path("dir", base.string(), base);
+  if (c.audit.dir.empty()) throw ConfigError(t.key("dir"), "must not be empty");
+  c.audit.instance = t.string("instance", host_name());
+  if (!http_identifier(c.audit.instance)) {
+    throw ConfigError(t.key("instance"), "1-128 of A-Z a-z 0-9 . _ @ + -");
+  }
+  c.audit.checkpoint_lines =
+      static_cast<std::uint64_t>(t.integer("checkpoint_lines", 1000, 1, 1000000));
+  c.audit.checkpoint_seconds = seconds(t.integer("checkpoint_seconds", 60, 1, 86400));
+  constexpr std::int64_t kMiB = std::int64_t{1} << 20;
+  c.audit.rotate_bytes =
+      static_cast<std::uint64_t>(t.integer("rotate_bytes", 64 * kMiB, kMiB / 16, kMiB << 20));
   t.reject_unknown();
 }
 
@@ -220,7 +321,8 @@ Result<AppConfig> load_config(const fs::path& file) {
     c.store_url = resolve_store_url(store, base);
     store.reject_unknown();
     read_log(root.table("log"), base, c);
-    read_service(root, c);
+    read_audit(root.table("audit"), base, c);
+    read_service(root, base, c);
     read_access(root, c);
     root.reject_unknown();
     return c;

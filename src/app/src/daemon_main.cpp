@@ -14,16 +14,29 @@
 
 #include "hsm2fa/app/config.hpp"
 #include "hsm2fa/app/logging.hpp"
+#include "hsm2fa/audit/audit_sink.hpp"
 #include "hsm2fa/clock.hpp"
 #include "hsm2fa/hsm/token.hpp"
 #include "hsm2fa/http/listen_socket.hpp"
 #include "hsm2fa/http/request_handler.hpp"
 #include "hsm2fa/http/server.hpp"
 #include "hsm2fa/store/open_store.hpp"
+#include "secret_file.hpp"
+#include "token_audit_keys.hpp"
 
 namespace {
 
 using namespace hsm2fa;
+
+// Email codes and challenge nonces come from the token's RNG (DESIGN.md).
+class TokenRandom final : public service::RandomSource {
+ public:
+  explicit TokenRandom(hsm::Token& token) : token_(token) {}
+  Status fill(std::span<std::uint8_t> out) override { return hsm::random_bytes(token_, out); }
+
+ private:
+  hsm::Token& token_;
+};
 
 constexpr const char* kUsage =
     "usage: hsm2fad [--config FILE]\n"
@@ -65,6 +78,45 @@ Status probe_token(hsm::Token& token) {
   return {};
 }
 
+// The relay for email codes; its password (if any) comes from its file, never the config.
+Result<std::shared_ptr<service::EmailSender>> smtp_sender(const app::SmtpRelayConfig& relay) {
+  service::SmtpConfig smtp;
+  smtp.url = relay.url;
+  smtp.from = relay.from;
+  smtp.starttls = relay.starttls;
+  smtp.username = relay.username;
+  smtp.timeout = relay.timeout;
+  smtp.subject = relay.subject;
+  if (!relay.body.empty()) smtp.body = relay.body;
+  if (!relay.password_file.empty()) {
+    auto password = app::read_secret_line(relay.password_file);
+    if (!password) return std::move(password).error();
+    smtp.password = std::move(password).value();
+  }
+  return service::make_smtp_email_sender(std::move(smtp));
+}
+
+// The sealed audit log in [audit].dir, sealed and signed by the token.
+Result<std::shared_ptr<audit::AuditLog>> open_audit_log(const app::AuditConfig& config,
+                                                        hsm::Token& token) {
+  // A missing directory is made (owner only); anything else in the way fails the start-up.
+  std::error_code ec;
+  if (!std::filesystem::exists(config.dir, ec) &&
+      std::filesystem::create_directory(config.dir, ec)) {
+    std::filesystem::permissions(config.dir, std::filesystem::perms::owner_all, ec);
+  }
+  audit::AuditLogOptions options;
+  options.dir = config.dir;
+  options.instance = config.instance;
+  options.checkpoint_lines = config.checkpoint_lines;
+  options.checkpoint_seconds = config.checkpoint_seconds;
+  options.rotate_bytes = config.rotate_bytes;
+  auto log = audit::AuditLog::open(std::move(options), app::make_token_audit_keys(token),
+                                   std::make_shared<SystemClock>());
+  if (!log) return std::move(log).error();
+  return std::shared_ptr<audit::AuditLog>(std::move(*log));
+}
+
 int fail(const Error& error) {
   spdlog::critical("{}", error.message);
   return 1;
@@ -104,9 +156,21 @@ int run(const app::AppConfig& config) {
   auto store = store::open_store(config.store_url);
   if (!store) return fail(store.error());
   hsm::Token* token_ptr = token->get();  // outlives the service: released last, below
-  auto service = service::make_two_factor_service(config.service, *vault, *store,
-                                                  std::make_shared<SystemClock>(),
-                                                  [token_ptr] { return probe_token(*token_ptr); });
+  auto audit_log = open_audit_log(config.audit, *token_ptr);
+  if (!audit_log) return fail(audit_log.error());
+  spdlog::info("audit log: {} (head seq {})", config.audit.dir.string(), (*audit_log)->head().seq);
+  auto sender = smtp_sender(config.smtp);
+  if (!sender) return fail(sender.error());
+  service::FlowPorts ports;
+  ports.token_mac = [token_ptr](std::string_view purpose, std::span<const std::uint8_t> data) {
+    return hsm::service_mac(*token_ptr, purpose, data);
+  };
+  ports.random = std::make_shared<TokenRandom>(*token_ptr);
+  ports.email_sender = *sender;
+  auto service = service::make_two_factor_service(
+      config.service, *vault, *store, std::make_shared<SystemClock>(),
+      [token_ptr] { return probe_token(*token_ptr); }, audit::make_audit_sink(*audit_log),
+      std::move(ports));
   if (!service) return fail(service.error());
   for (const auto& [name, tenant] : config.service.tenants) {
     if (tenant.export_policy == service::ExportPolicy::always) {
@@ -135,6 +199,14 @@ int run(const app::AppConfig& config) {
   server->reset();
   handler.reset();
   metrics.reset();
+  // The last lines get a signed checkpoint while the token is still there to sign it.
+  if (auto st = (*audit_log)->checkpoint(); !st) {
+    spdlog::error("audit: final checkpoint failed: {}", st.error().message);
+  } else {
+    const audit::ChainHead head = (*audit_log)->head();
+    spdlog::info("audit: chain head seq {} chain {}", head.seq, head.chain);
+  }
+  audit_log->reset();
   store->reset();
   vault->reset();
   token->reset();

@@ -22,6 +22,14 @@ std::int64_t TableReader::integer(std::string_view name, std::int64_t fallback, 
   return *value;
 }
 
+bool TableReader::boolean(std::string_view name, bool fallback) {
+  const toml::node* node = get(name);
+  if (!node) return fallback;
+  const auto value = node->value_exact<bool>();
+  if (!value) throw ConfigError(key(name), "must be true or false");
+  return *value;
+}
+
 std::string TableReader::string(std::string_view name, std::string fallback) {
   const toml::node* node = get(name);
   if (!node) return fallback;

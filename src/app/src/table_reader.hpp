@@ -33,6 +33,7 @@ class TableReader {
 
   std::int64_t integer(std::string_view key, std::int64_t fallback, std::int64_t min,
                        std::int64_t max);
+  bool boolean(std::string_view key, bool fallback);
   std::string string(std::string_view key, std::string fallback);
   std::string one_of(std::string_view key, std::string fallback,
                      std::initializer_list<std::string_view> allowed);

@@ -40,6 +40,12 @@ class AuditLog::Writer {
     return {};
   }
 
+  Status ready() {
+    std::lock_guard lock(mutex_);
+    if (auto status = ensure_open_locked(); !status) return unavailable(status.error());
+    return {};
+  }
+
   Status checkpoint() {
     std::lock_guard lock(mutex_);
     if (auto status = ensure_open_locked(); !status) return unavailable(status.error());
@@ -60,6 +66,11 @@ class AuditLog::Writer {
   // Opens audit.jsonl if it is not open, recovering seq and chain from disk first (also after an
   // in-process failure, which may have left a torn line).
   Status ensure_open_locked() {
+    if (file_ && !file_->still_at_path()) {
+      spdlog::error("audit: {} was moved or removed under the writer; reopening",
+                    (options_.dir / kCurrentFile).string());
+      file_.reset();
+    }
     if (file_) return {};
     auto recovered = recover(options_.dir);
     if (!recovered) return std::move(recovered).error();
@@ -169,6 +180,7 @@ AuditLog::AuditLog(std::unique_ptr<Writer> writer) : writer_(std::move(writer)) 
 AuditLog::~AuditLog() = default;
 
 Status AuditLog::record(const AuditRecord& record) { return writer_->record(record); }
+Status AuditLog::ready() { return writer_->ready(); }
 Status AuditLog::checkpoint() { return writer_->checkpoint(); }
 ChainHead AuditLog::head() const { return writer_->head(); }
 

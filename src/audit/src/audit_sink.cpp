@@ -21,6 +21,8 @@ class LogSink final : public service::AuditSink {
     return log_->record(record);
   }
 
+  Status ready() override { return log_->ready(); }
+
  private:
   std::shared_ptr<AuditLog> log_;
 };

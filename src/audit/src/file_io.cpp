@@ -87,6 +87,13 @@ Status AppendFile::append(std::string_view bytes) {
   return {};
 }
 
+bool AppendFile::still_at_path() const {
+  struct stat open_file {};
+  struct stat at_path {};
+  if (::fstat(fd_, &open_file) != 0 || ::stat(path_.c_str(), &at_path) != 0) return false;
+  return open_file.st_dev == at_path.st_dev && open_file.st_ino == at_path.st_ino;
+}
+
 Status sync_dir(const std::filesystem::path& dir) {
   Descriptor d{::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
   if (d.fd < 0) return io_error("opening directory", dir, errno);

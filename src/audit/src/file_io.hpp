@@ -27,6 +27,9 @@ class AppendFile {
   // write(2) until done, then fdatasync. A failure may leave a torn tail behind.
   Status append(std::string_view bytes);
   std::uint64_t size() const noexcept { return size_; }
+  // The descriptor is still the file at its path: false once the file or its directory was
+  // moved, removed or replaced, so that lines never go to a file nobody will read.
+  bool still_at_path() const;
 
  private:
   AppendFile(std::filesystem::path path, int fd, std::uint64_t size, WriteHook hook)

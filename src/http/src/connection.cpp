@@ -3,10 +3,12 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include "hsm2fa/secret.hpp"
+#include "routes.hpp"
 
 namespace hsm2fa::http {
 
@@ -34,7 +36,8 @@ Peer peer_of(asio::ip::tcp::socket&) { return Peer{Peer::Transport::tcp, {}, {}}
 // Answers that come from the connection itself (the request never reached the handler).
 Response transport_error(const boost::system::error_code& ec) {
   if (ec == bhttp::error::body_limit) {
-    return error_response(413, "payload_too_large", "request bodies are limited to 16 KiB");
+    return error_response(413, "payload_too_large",
+                          "request bodies are limited to 16 KiB (2 MiB for bulk changes)");
   }
   if (ec == bhttp::error::header_limit) {
     return error_response(431, "header_too_large", "request headers are limited to 8 KiB");
@@ -66,6 +69,38 @@ auto async_handle(ConnectionHost& host, std::shared_ptr<Request> request, Peer p
   };
   return asio::async_initiate<Token, void(Response)>(std::move(initiation), token,
                                                      std::move(request), peer);
+}
+
+// A long poll: hold the answer until the polled state changes or the wait ends, on a timer, so
+// a waiting client costs a coroutine frame and a timer, never a thread. The ChangeFeed wakes the
+// timer; every wake (and, as a seam for changes made by other instances, every second) asks
+// the handler again on the worker pool.
+asio::awaitable<Response> hold_long_poll(ConnectionHost& host, std::shared_ptr<Request> request,
+                                         Peer peer, Response response) {
+  using Clock = std::chrono::steady_clock;
+  constexpr auto kRecheck = std::chrono::seconds(1);
+  auto feed = host.handler().change_feed();
+  if (!feed || !response.long_poll) co_return response;
+  const auto deadline = Clock::now() + response.long_poll->wait;
+  auto executor = co_await asio::this_coro::executor;
+  auto timer = std::make_shared<asio::steady_timer>(executor);
+  while (response.long_poll && Clock::now() < deadline && !host.stopping()) {
+    std::weak_ptr<asio::steady_timer> weak = timer;
+    auto subscription = feed->subscribe(response.long_poll->key, [executor, weak] {
+      asio::post(executor, [weak] {
+        if (auto t = weak.lock()) t->cancel();
+      });
+    });
+    if (feed->version() == response.long_poll->seen) {
+      timer->expires_at(std::min(deadline, Clock::now() + kRecheck));
+      boost::system::error_code ec;
+      co_await timer->async_wait(redirect_error(use_awaitable, ec));
+    }
+    subscription.reset();
+    response = co_await async_handle(host, request, peer, use_awaitable);
+  }
+  response.long_poll.reset();
+  co_return response;
 }
 
 template <class Stream>
@@ -111,8 +146,16 @@ asio::awaitable<void> serve(ConnectionHost& host, beast::basic_stream<Protocol> 
     stream.expires_after(config.read_timeout);
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(config.header_limit));
-    parser.body_limit(config.body_limit);
+    // Beast checks a Content-Length against the limit while parsing the header, before the
+    // target can be looked at: read the header under the larger limit, then hold every route
+    // but bulk to the small one (declared lengths here, chunked bodies as they are read).
+    parser.body_limit(std::max(config.body_limit, kBulkBodyLimit));
     co_await bhttp::async_read_header(stream, buffer, parser, redirect_error(use_awaitable, ec));
+    if (!ec && !is_bulk_target(parser.get().target())) {
+      parser.body_limit(config.body_limit);
+      const auto declared = parser.content_length();
+      if (declared && *declared > config.body_limit) ec = bhttp::error::body_limit;
+    }
     if (!ec && parser.get()[bhttp::field::expect] == "100-continue") {
       bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, parser.get().version()};
       co_await bhttp::async_write(stream, go_on, redirect_error(use_awaitable, ec));
@@ -138,6 +181,11 @@ asio::awaitable<void> serve(ConnectionHost& host, beast::basic_stream<Protocol> 
     const unsigned version = message.version();
 
     Response response = co_await async_handle(host, request, peer, use_awaitable);
+    if (response.long_poll) {
+      control->busy = false;  // a waiting poll does not hold up shutdown's drain
+      response = co_await hold_long_poll(host, request, peer, std::move(response));
+      control->busy = true;
+    }
     secure_wipe(request->body.data(), request->body.size());
 
     const bool again = keep_alive && !host.stopping();

@@ -53,6 +53,13 @@ Result<std::optional<std::string_view>> JsonBody::string(std::string_view key, b
   return std::optional<std::string_view>(v->get_string());
 }
 
+Result<const json::array*> JsonBody::array(std::string_view key) const {
+  const json::value* v = object_.if_contains(key);
+  if (!v) return static_cast<const json::array*>(nullptr);
+  if (!v->is_array()) return wrong_type(key, "an array");
+  return &v->get_array();
+}
+
 Result<std::optional<bool>> JsonBody::boolean(std::string_view key) const {
   const json::value* v = object_.if_contains(key);
   if (!v) return std::optional<bool>();

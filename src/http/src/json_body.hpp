@@ -30,6 +30,8 @@ class JsonBody {
   Result<std::optional<std::string_view>> string(std::string_view key, bool null_ok = false) const;
   Result<std::optional<bool>> boolean(std::string_view key) const;
   Result<std::optional<std::int64_t>> integer(std::string_view key) const;
+  // nullptr when absent; invalid_argument when not an array.
+  Result<const boost::json::array*> array(std::string_view key) const;
 
  private:
   alignas(std::max_align_t) std::array<unsigned char, 2048> buffer_;

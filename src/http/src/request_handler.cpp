@@ -6,6 +6,7 @@
 #include <exception>
 #include <span>
 
+#include "handler_call.hpp"
 #include "json_body.hpp"
 #include "response_bodies.hpp"
 #include "routes.hpp"
@@ -17,14 +18,6 @@ namespace json = boost::json;
 using service::TwoFactorService;
 
 namespace {
-
-struct Call {
-  TwoFactorService& service;
-  const RouteMatch& route;
-  const service::Caller& caller;
-  const JsonBody& body;
-  Metrics& metrics;
-};
 
 std::string actor_of(const Peer& peer) {
   if (peer.transport == Peer::Transport::tcp) return "tcp:loopback";
@@ -96,6 +89,90 @@ Response two_factor(const Call& call) {
                                           **enabled, why, until_s);
   if (!view) return service_error_response(view.error(), call.caller.request_id);
   return json_response(200, user_json(*view));
+}
+
+// {"users":[...],"enabled":bool,"reason"?,"until"?}: every entry gets its own result, in order.
+// An entry that is not a string is reported (as itself) without reaching the service.
+Response bulk(const Call& call) {
+  auto users = call.body.array("users");
+  auto enabled = call.body.boolean("enabled");
+  auto reason = call.body.string("reason");
+  auto until = call.body.string("until", true);
+  if (!users) return bad_request(users.error());
+  if (!enabled) return bad_request(enabled.error());
+  if (!reason) return bad_request(reason.error());
+  if (!until) return bad_request(until.error());
+  if (!*users) return error_response(400, "invalid_request", "field \"users\" is required");
+  if (!*enabled) return error_response(400, "invalid_request", "field \"enabled\" is required");
+  if ((*users)->size() > service::kMaxBulkUsers) {
+    return error_response(400, "invalid_request", "at most 10000 users per request");
+  }
+  std::int64_t until_s = 0;
+  if (*until) {
+    const auto parsed = parse_rfc3339(**until);
+    if (!parsed) return error_response(400, "invalid_request", "\"until\" must be RFC 3339");
+    until_s = *parsed;
+  }
+  const std::string_view why = reason->value_or("");
+  if (!**enabled && why.empty()) {
+    return error_response(400, "invalid_request", "disabling two-factor needs a \"reason\"");
+  }
+  std::vector<std::string> ids;
+  ids.reserve((*users)->size());
+  for (const json::value& entry : **users) {
+    if (entry.is_string()) ids.emplace_back(entry.get_string());
+  }
+  auto outcomes = call.service.set_two_factor_bulk(call.caller, call.route.tenant, ids, **enabled,
+                                                   why, until_s);
+  if (!outcomes) return service_error_response(outcomes.error(), call.caller.request_id);
+  json::array results;
+  results.reserve((*users)->size());
+  std::size_t next = 0;
+  for (const json::value& entry : **users) {
+    json::object result{{"user", entry}};
+    if (!entry.is_string()) {
+      result["ok"] = false;
+      result["error"] =
+          json::object{{"code", "invalid_request"}, {"message", "a user id must be a string"}};
+    } else {
+      const service::BulkOutcome& outcome = (*outcomes)[next++];
+      result["ok"] = !outcome.error;
+      if (outcome.error) {
+        const ApiError api = api_error(outcome.error->code);
+        result["error"] = json::object{
+            {"code", api.code},
+            {"message", api.status < 500 ? outcome.error->message : std::string(api.code)}};
+      }
+    }
+    results.push_back(std::move(result));
+  }
+  return json_response(200, json::object{{"results", std::move(results)}});
+}
+
+Response email_code(const Call& call) {
+  auto email = call.body.string("email");
+  if (!email) return bad_request(email.error());
+  if (!*email) return error_response(400, "invalid_request", "field \"email\" is required");
+  auto issued =
+      call.service.send_email_code(call.caller, call.route.tenant, call.route.user, **email);
+  if (!issued) return service_error_response(issued.error(), call.caller.request_id);
+  const bool to_caller = issued->delivery == service::EmailDelivery::caller;
+  json::object body{{"expires_at", format_rfc3339(issued->expires_at)},
+                    {"resend_after", format_rfc3339(issued->resend_after)},
+                    {"delivery", to_caller ? "caller" : "smtp"}};
+  if (!to_caller) return json_response(202, body);
+  // The code goes straight from its SecretBytes into one buffer sized up front (no reallocation
+  // leaves a stray copy), and the buffer is wiped once sent. Digits need no JSON escaping.
+  const std::string head = json::serialize(body);
+  Response response;
+  response.status = 202;
+  response.sensitive = true;
+  response.body.reserve(head.size() + issued->code.size() + 16);
+  response.body.append(head, 0, head.size() - 1);
+  response.body.append(",\"code\":\"");
+  response.body.append(issued->code.view());
+  response.body.append("\"}");
+  return response;
 }
 
 Response unlock(const Call& call) {
@@ -237,8 +314,10 @@ Response RequestHandler::handle(const Request& request, const Peer& peer) const 
         return error_response(403, "forbidden", "this caller may not use this route");
       }
       if (route->bad_escape) return error_response(400, "invalid_request", "malformed path");
+      const bool tenant_only = route->id == RouteId::bulk;
       if (route->id != RouteId::health && route->id != RouteId::metrics &&
-          (!valid_identifier(route->tenant) || !valid_identifier(route->user))) {
+          !is_id_route(route->id) &&
+          (!valid_identifier(route->tenant) || (!tenant_only && !valid_identifier(route->user)))) {
         return error_response(400, "invalid_request",
                               "tenant and user are 1-128 characters of A-Z a-z 0-9 . _ @ + -");
       }
@@ -251,14 +330,26 @@ Response RequestHandler::handle(const Request& request, const Peer& peer) const 
       static constexpr std::string_view kEnrollFields[] = {"algorithm", "digits", "period",
                                                            "replace"};
       static constexpr std::string_view kCodeFields[] = {"code"};
+      static constexpr std::string_view kBulkFields[] = {"users", "enabled", "reason", "until"};
+      static constexpr std::string_view kEmailFields[] = {"email"};
+      static constexpr std::string_view kDeviceFields[] = {"name", "public_key"};
+      static constexpr std::string_view kChallengeFields[] = {"origin", "ip", "user_agent"};
+      static constexpr std::string_view kAnswerFields[] = {"device_id", "decision", "number",
+                                                           "signature"};
       std::span<const std::string_view> fields;
       if (route->id == RouteId::two_factor) fields = kTwoFactorFields;
       if (route->id == RouteId::totp && request.method == "POST") fields = kEnrollFields;
       if (route->id == RouteId::totp_confirm || route->id == RouteId::verify) fields = kCodeFields;
+      if (route->id == RouteId::bulk) fields = kBulkFields;
+      if (route->id == RouteId::email_code) fields = kEmailFields;
+      if (route->id == RouteId::devices) fields = kDeviceFields;
+      if (route->id == RouteId::challenges) fields = kChallengeFields;
+      if (route->id == RouteId::challenge_response) fields = kAnswerFields;
+      if (route->id == RouteId::challenge_code) fields = kCodeFields;
       if (auto parsed = body.parse(request.body, fields); !parsed) {
         return bad_request(parsed.error());
       }
-      const Call call{*service_, *route, caller, body, *metrics_};
+      const Call call{*service_, *route, caller, body, *metrics_, request.target};
       switch (route->id) {
         case RouteId::health:
           return health(call, version_);
@@ -280,6 +371,24 @@ Response RequestHandler::handle(const Request& request, const Peer& peer) const 
           return confirm(call);
         case RouteId::verify:
           return verify(call);
+        case RouteId::bulk:
+          return bulk(call);
+        case RouteId::email_code:
+          return email_code(call);
+        case RouteId::devices:
+          return request.method == "GET" ? list_devices(call) : register_device(call);
+        case RouteId::device:
+          return delete_device(call);
+        case RouteId::challenges:
+          return create_challenge(call);
+        case RouteId::challenge:
+          return challenge_state(call);
+        case RouteId::device_challenges:
+          return device_challenges(call);
+        case RouteId::challenge_response:
+          return challenge_response(call);
+        case RouteId::challenge_code:
+          return challenge_code(call);
       }
       return error_response(404, "not_found", "no such route");
     }();

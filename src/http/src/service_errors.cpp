@@ -27,6 +27,10 @@ ApiError api_error(Errc errc) noexcept {
       return {503, "store_unavailable"};
     case Errc::audit_unavailable:
       return {503, "audit_unavailable"};
+    case Errc::delivery_failed:
+      return {502, "delivery_failed"};
+    case Errc::signature_invalid:
+      return {403, "forbidden"};
     case Errc::config:
     case Errc::tampered:
     case Errc::internal:
@@ -37,7 +41,7 @@ ApiError api_error(Errc errc) noexcept {
 
 Response service_error_response(const Error& error, std::string_view request_id) {
   const ApiError api = api_error(error.code);
-  if (api.status < 500) {
+  if (api.status < 500 || api.status == 502) {
     const std::int64_t retry =
         api.status == 429 ? std::max<std::int64_t>(1, error.retry_after_seconds) : 0;
     return error_response(api.status, api.code, error.message, retry);

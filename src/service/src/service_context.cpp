@@ -71,6 +71,15 @@ Error unexpected_exception(const std::exception* e) noexcept {
   }
 }
 
+Status audit_ready(const ServiceContext& ctx) {
+  auto st = ctx.audit->ready();
+  if (!st) {
+    spdlog::error("audit log not writable, refusing the request: {}", st.error().message);
+    return make_error(Errc::audit_unavailable, "the audit record could not be written");
+  }
+  return {};
+}
+
 Status record_audit(const ServiceContext& ctx, const Caller& caller, const AuditEvent& event) {
   auto st = ctx.audit->record(caller, event);
   if (!st) {

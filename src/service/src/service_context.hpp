@@ -24,6 +24,8 @@ struct ServiceContext {
   std::shared_ptr<const Clock> clock;
   std::function<Status()> hsm_probe;
   std::shared_ptr<AuditSink> audit;
+  FlowPorts ports;  // random is always set
+  std::shared_ptr<ChangeFeed> feed;
 
   std::int64_t now_seconds() const { return clock->unix_seconds(); }
   std::int64_t now_ms() const {
@@ -72,6 +74,19 @@ auto shielded(F&& use_case) -> decltype(use_case()) {
   } catch (...) {
     return unexpected_exception(nullptr);
   }
+}
+
+// The sink's readiness as the request's error (Errc::audit_unavailable).
+Status audit_ready(const ServiceContext& ctx);
+
+// An audited use case: asks the audit sink first, so that a log which cannot take a line
+// stops the request before anything changes. The outcome line is still written after the
+// change (audited()); if only that write fails (the disk filled in between), the request
+// answers audit_unavailable with its change made: the window is one stat-to-write interval.
+template <class F>
+auto audited_use_case(const ServiceContext& ctx, F&& use_case) -> decltype(use_case()) {
+  if (auto st = audit_ready(ctx); !st) return std::move(st).error();
+  return shielded(std::forward<F>(use_case));
 }
 
 template <class T>

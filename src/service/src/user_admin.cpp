@@ -17,30 +17,35 @@ TotpStatus totp_status(const UserCredentials& creds, std::int64_t now) {
   return TotpStatus::none;
 }
 
-// A reason is written to the audit log: printable text (UTF-8 allowed), not just blanks.
-bool is_reason(std::string_view reason) {
-  if (reason.empty() || reason.size() > kMaxReasonBytes) return false;
-  for (unsigned char c : reason) {
-    if (c < 0x20 || c == 0x7f) return false;
-  }
-  return reason.find_first_not_of(' ') != std::string_view::npos;
-}
-
 }  // namespace
 
 Result<UserView> user_view(const ServiceContext& ctx, std::string_view tenant,
                            std::string_view user) {
-  if (auto config = resolve_tenant(ctx, tenant, user); !config) return std::move(config).error();
+  auto config = resolve_tenant(ctx, tenant, user);
+  if (!config) return std::move(config).error();
   auto state = ctx.store->user_state(tenant, user);
   if (!state) return std::move(state).error();
   auto creds = load_credentials(ctx, tenant, user);
   if (!creds) return std::move(creds).error();
   const std::int64_t now = ctx.now_seconds();
+  bool view_email = false;
+  // "email": the tenant offers email codes and the user has a live one, i.e. verify would take
+  // an email code right now. No address is kept (the caller passes it with each send), so
+  // "an address on file" cannot be the meaning.
+  if ((*config)->email.enabled) {
+    auto code = ctx.store->email_code(tenant, user);
+    if (!code) return std::move(code).error();
+    view_email = *code && now < (*code)->expires_at;
+  }
+  auto devices = ctx.store->devices(tenant, user);
+  if (!devices) return std::move(devices).error();
   UserView view;
+  view.push_devices = static_cast<int>(devices->size());
   view.tenant = std::string(tenant);
   view.user = std::string(user);
   view.two_factor_enabled = effective_two_factor(*state, now);
   view.totp = totp_status(*creds, now);
+  view.email = view_email;
   if (state->throttle.locked_until_ms > ctx.now_ms()) {
     view.locked_until = (state->throttle.locked_until_ms + 999) / 1000;
   }

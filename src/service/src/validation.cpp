@@ -29,6 +29,23 @@ Status validate_tenant(const std::string& name, const TenantConfig& tenant) {
     return config_error(where + "issuer must be 1-128 printable bytes without ':'");
   if (!is_digits(tenant.digits)) return config_error(where + "digits must be 6 or 8");
   if (!is_period(tenant.period)) return config_error(where + "period must be 15..300 seconds");
+  const EmailPolicy& email = tenant.email;
+  if (!is_digits(email.digits)) return config_error(where + "email.digits must be 6 or 8");
+  if (email.ttl.count() < 5 || email.ttl.count() > 3600) {
+    return config_error(where + "email.ttl must be 5 s..1 h");
+  }
+  if (email.max_attempts < 1 || email.max_attempts > 10) {
+    return config_error(where + "email.max_attempts must be 1..10");
+  }
+  if (email.resend_after.count() < 0 || email.resend_after > email.ttl) {
+    return config_error(where + "email.resend_after must be 0..ttl");
+  }
+  if (tenant.push.challenge_ttl.count() < 10 || tenant.push.challenge_ttl.count() > 600) {
+    return config_error(where + "push.challenge_ttl must be 10 s..10 min");
+  }
+  if (tenant.push.max_challenges_per_minute < 1 || tenant.push.max_challenges_per_minute > 60) {
+    return config_error(where + "push.max_challenges_per_minute must be 1..60");
+  }
   return {};
 }
 
@@ -65,6 +82,30 @@ bool is_code_format(std::string_view code) noexcept {
 }
 
 bool is_digits(int digits) noexcept { return digits == 6 || digits == 8; }
+
+bool is_reason(std::string_view reason) noexcept {
+  if (reason.empty() || reason.size() > kMaxReasonBytes) return false;
+  for (unsigned char c : reason) {
+    if (c < 0x20 || c == 0x7f) return false;
+  }
+  return reason.find_first_not_of(' ') != std::string_view::npos;
+}
+
+bool is_email_address(std::string_view address) noexcept {
+  if (address.size() < 3 || address.size() > 254) return false;
+  const auto at = address.rfind('@');
+  if (at == 0 || at == std::string_view::npos || at + 1 == address.size()) return false;
+  if (address.find('@') != at) return false;
+  for (unsigned char c : address) {
+    if (c <= 0x20 || c >= 0x7f) return false;
+    if (c == '"' || c == '<' || c == '>' || c == '(' || c == ')' || c == ',' || c == ';' ||
+        c == '\\' || c == '[' || c == ']')
+      return false;
+  }
+  const std::string_view domain = address.substr(at + 1);
+  return domain.front() != '.' && domain.back() != '.' &&
+         domain.find("..") == std::string_view::npos;
+}
 bool is_period(int period) noexcept { return period >= kMinPeriod && period <= kMaxPeriod; }
 
 Status validate_config(const ServiceConfig& config) {

@@ -23,6 +23,14 @@ inline constexpr int kMaxWindow = 10;
 inline constexpr std::size_t kMaxReasonBytes = 1024;
 
 bool is_digits(int digits) noexcept;  // 6 or 8
+
+// A printable reason for an admin change (audited): 1-1024 bytes, no control characters, not
+// only spaces.
+bool is_reason(std::string_view reason) noexcept;
+
+// An address a mail relay can take: local@domain, at most 254 bytes, no spaces, controls,
+// quotes or angle brackets (nothing that could end or extend an SMTP command or header).
+bool is_email_address(std::string_view address) noexcept;
 bool is_period(int period) noexcept;
 
 Status validate_config(const ServiceConfig& config);

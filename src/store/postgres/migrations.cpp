@@ -39,7 +39,51 @@ CREATE TABLE totp_credentials (
 CREATE UNIQUE INDEX totp_credentials_one_per_state ON totp_credentials (tenant, user_id, state);
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kV1}};
+// Version 2: email codes, as in SQLite's v2.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE email_codes (
+  tenant     TEXT    NOT NULL,
+  user_id    TEXT    NOT NULL,
+  mac        TEXT    NOT NULL,
+  issued_at  BIGINT  NOT NULL,
+  expires_at BIGINT  NOT NULL,
+  attempts   INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (tenant, user_id)
+);
+)sql";
+
+// Version 3: push devices and challenges, as in SQLite's v3.
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE push_devices (
+  id         TEXT    PRIMARY KEY,
+  tenant     TEXT    NOT NULL,
+  user_id    TEXT    NOT NULL,
+  name       TEXT    NOT NULL,
+  public_key TEXT    NOT NULL,
+  created_at BIGINT  NOT NULL
+);
+CREATE INDEX push_devices_user ON push_devices (tenant, user_id);
+
+CREATE TABLE push_challenges (
+  id         TEXT    PRIMARY KEY,
+  tenant     TEXT    NOT NULL,
+  user_id    TEXT    NOT NULL,
+  origin     TEXT    NOT NULL,
+  ip         TEXT    NOT NULL,
+  user_agent TEXT    NOT NULL,
+  nonce      TEXT    NOT NULL,
+  number     INTEGER NOT NULL DEFAULT 0,
+  numbers    TEXT    NOT NULL DEFAULT '',
+  created_at BIGINT  NOT NULL,
+  expires_at BIGINT  NOT NULL,
+  state      TEXT    NOT NULL CHECK (state IN ('pending', 'approved', 'denied')),
+  method     TEXT    NOT NULL DEFAULT '',
+  device_id  TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX push_challenges_user ON push_challenges (tenant, user_id, created_at);
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kV1}, {2, kV2}, {3, kV3}};
 
 // 0 for a schema that has never been migrated (no schema_version table on the search_path).
 Result<int> current_version(PgConnection& conn) {

@@ -4,6 +4,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "../push_columns.hpp"
 #include "connection_pool.hpp"
 #include "migrations.hpp"
 #include "transaction.hpp"
@@ -59,6 +60,50 @@ ThrottleState read_throttle(const PgResult& r, int first_column) {
   return t;
 }
 
+// A PostgreSQL text[] literal: every element quoted, with '"' and '\\' escaped.
+std::string text_array(std::span<const std::string> items) {
+  std::string out = "{";
+  for (const auto& item : items) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : item) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+PushDevice read_device(const PgResult& r, int row) {
+  return PushDevice{r.text(row, 0), r.text(row, 1), r.text(row, 2),
+                    r.text(row, 3), r.text(row, 4), r.int64(row, 5)};
+}
+
+Result<PushChallenge> read_challenge(const PgResult& r, int row) {
+  PushChallenge c;
+  c.id = r.text(row, 0);
+  c.tenant = r.text(row, 1);
+  c.user = r.text(row, 2);
+  c.origin = r.text(row, 3);
+  c.ip = r.text(row, 4);
+  c.user_agent = r.text(row, 5);
+  c.nonce = r.text(row, 6);
+  c.number = static_cast<int>(r.int64(row, 7));
+  auto numbers = split_numbers(r.text(row, 8));
+  if (!numbers) return std::move(numbers).error();
+  c.numbers = std::move(numbers).value();
+  c.created_at = r.int64(row, 9);
+  c.expires_at = r.int64(row, 10);
+  auto state = parse_challenge_state(r.text(row, 11));
+  if (!state)
+    return make_error(Errc::tampered, "postgres: a stored challenge has an unknown state");
+  c.state = *state;
+  c.method = r.text(row, 12);
+  c.device_id = r.text(row, 13);
+  return c;
+}
+
 class PostgresStore final : public Store {
  public:
   explicit PostgresStore(ConnectionSettings settings) : pool_(std::move(settings)) {}
@@ -85,6 +130,20 @@ class PostgresStore final : public Store {
                                                        std::string_view user) override {
     return on_connection([&](PgConnection& conn) -> Result<std::vector<TotpCredential>> {
       HSM2FA_TRY(r, conn.run(Sql::select_credentials, {tenant, user}));
+      std::vector<TotpCredential> out;
+      for (int row = 0; row < r->rows(); ++row) {
+        HSM2FA_TRY(credential, read_credential(*r, row));
+        out.push_back(std::move(credential).value());
+      }
+      return out;
+    });
+  }
+
+  Result<std::vector<TotpCredential>> totp_credentials_after(std::int64_t after_id,
+                                                             std::size_t limit) override {
+    return on_connection([&](PgConnection& conn) -> Result<std::vector<TotpCredential>> {
+      HSM2FA_TRY(
+          r, conn.run(Sql::select_credentials_after, {after_id, static_cast<std::int64_t>(limit)}));
       std::vector<TotpCredential> out;
       for (int row = 0; row < r->rows(); ++row) {
         HSM2FA_TRY(credential, read_credential(*r, row));
@@ -218,6 +277,175 @@ class PostgresStore final : public Store {
       HSM2FA_TRY(r, conn.run(Sql::set_two_factor,
                              {tenant, user, enabled ? "true" : "false", reason, until}));
       return {};
+    });
+  }
+
+  Status set_two_factor_many(std::string_view tenant, std::span<const std::string> users,
+                             bool enabled, std::string_view reason, std::int64_t until) override {
+    for (const auto& user : users) HSM2FA_CHECK(check_user(tenant, user));
+    const std::string ids = text_array(users);
+    return on_connection([&](PgConnection& conn) -> Status {
+      HSM2FA_TRY(r, conn.run(Sql::set_two_factor_many,
+                             {tenant, ids, enabled ? "true" : "false", reason, until}));
+      return {};
+    });
+  }
+
+  Result<std::optional<std::int64_t>> put_email_code(const EmailCode& code,
+                                                     std::int64_t cooldown_s) override {
+    HSM2FA_CHECK(check_user(code.tenant, code.user));
+    if (code.mac.empty()) return make_error(Errc::invalid_argument, "an email code needs a MAC");
+    return on_connection([&](PgConnection& conn) -> Result<std::optional<std::int64_t>> {
+      HSM2FA_TRY(tx, Transaction::begin(conn));
+      // The user's row lock serialises concurrent sends, so the cool-down holds under races.
+      HSM2FA_TRY(locked, conn.run(Sql::lock_user, {code.tenant, code.user}));
+      HSM2FA_TRY(old, conn.run(Sql::lock_email_code, {code.tenant, code.user}));
+      if (old->rows() == 1 && old->int64(0, 0) + cooldown_s > code.issued_at) {
+        return std::optional<std::int64_t>(old->int64(0, 0) + cooldown_s);
+      }
+      HSM2FA_TRY(up, conn.run(Sql::upsert_email_code,
+                              {code.tenant, code.user, code.mac, code.issued_at, code.expires_at}));
+      HSM2FA_CHECK(tx->commit());
+      return std::optional<std::int64_t>();
+    });
+  }
+
+  Result<std::optional<EmailCode>> email_code(std::string_view tenant,
+                                              std::string_view user) override {
+    return on_connection([&](PgConnection& conn) -> Result<std::optional<EmailCode>> {
+      HSM2FA_TRY(r, conn.run(Sql::select_email_code, {tenant, user}));
+      if (r->rows() != 1) return std::optional<EmailCode>();
+      EmailCode code{std::string(tenant), std::string(user), r->text(0, 0),
+                     r->int64(0, 1),      r->int64(0, 2),    static_cast<int>(r->int64(0, 3))};
+      return std::optional<EmailCode>(std::move(code));
+    });
+  }
+
+  Result<bool> take_email_code(std::string_view tenant, std::string_view user,
+                               std::string_view mac) override {
+    return on_connection([&](PgConnection& conn) -> Result<bool> {
+      HSM2FA_TRY(tx, Transaction::begin(conn));
+      HSM2FA_TRY(reset, conn.run(Sql::clear_throttle, {tenant, user}));
+      HSM2FA_TRY(taken, conn.run(Sql::take_email_code, {tenant, user, mac}));
+      if (taken->rows() != 1) return false;  // rolls back the reset
+      HSM2FA_CHECK(tx->commit());
+      return true;
+    });
+  }
+
+  Result<int> count_email_attempt(std::string_view tenant, std::string_view user,
+                                  std::string_view mac, int max_attempts) override {
+    return on_connection([&](PgConnection& conn) -> Result<int> {
+      HSM2FA_TRY(tx, Transaction::begin(conn));
+      HSM2FA_TRY(r, conn.run(Sql::count_email_attempt, {tenant, user, mac}));
+      if (r->rows() != 1) return 0;
+      const int attempts = static_cast<int>(r->int64(0, 0));
+      if (attempts >= max_attempts) {
+        HSM2FA_TRY(spent, conn.run(Sql::delete_email_code, {tenant, user, mac}));
+      }
+      HSM2FA_CHECK(tx->commit());
+      return attempts;
+    });
+  }
+
+  Status delete_email_code(std::string_view tenant, std::string_view user,
+                           std::string_view mac) override {
+    return on_connection([&](PgConnection& conn) -> Status {
+      HSM2FA_TRY(r, conn.run(Sql::delete_email_code, {tenant, user, mac}));
+      return {};
+    });
+  }
+
+  Status add_device(const PushDevice& d) override {
+    HSM2FA_CHECK(check_user(d.tenant, d.user));
+    if (d.id.empty()) return make_error(Errc::invalid_argument, "a device needs an id");
+    return on_connection([&](PgConnection& conn) -> Status {
+      HSM2FA_TRY(r, conn.run(Sql::add_device,
+                             {d.id, d.tenant, d.user, d.name, d.public_key_pem, d.created_at}));
+      if (r->affected() != 1) return make_error(Errc::conflict, "a device with that id exists");
+      return {};
+    });
+  }
+
+  Result<std::vector<PushDevice>> devices(std::string_view tenant, std::string_view user) override {
+    return on_connection([&](PgConnection& conn) -> Result<std::vector<PushDevice>> {
+      HSM2FA_TRY(r, conn.run(Sql::select_devices, {tenant, user}));
+      std::vector<PushDevice> out;
+      for (int row = 0; row < r->rows(); ++row) out.push_back(read_device(*r, row));
+      return out;
+    });
+  }
+
+  Result<std::optional<PushDevice>> device(std::string_view id) override {
+    return on_connection([&](PgConnection& conn) -> Result<std::optional<PushDevice>> {
+      HSM2FA_TRY(r, conn.run(Sql::select_device, {id}));
+      if (r->rows() != 1) return std::optional<PushDevice>();
+      return std::optional<PushDevice>(read_device(*r, 0));
+    });
+  }
+
+  Result<bool> delete_device(std::string_view tenant, std::string_view user,
+                             std::string_view id) override {
+    return on_connection([&](PgConnection& conn) -> Result<bool> {
+      HSM2FA_TRY(r, conn.run(Sql::delete_device, {id, tenant, user}));
+      return r->affected() == 1;
+    });
+  }
+
+  Result<std::optional<std::int64_t>> add_challenge(const PushChallenge& c, int max_recent,
+                                                    std::int64_t recent_since,
+                                                    std::int64_t window_s) override {
+    HSM2FA_CHECK(check_user(c.tenant, c.user));
+    if (c.id.empty()) return make_error(Errc::invalid_argument, "a challenge needs an id");
+    const std::string numbers = join_numbers(c.numbers);
+    return on_connection([&](PgConnection& conn) -> Result<std::optional<std::int64_t>> {
+      HSM2FA_TRY(tx, Transaction::begin(conn));
+      // The user's row lock makes count-then-insert atomic across instances.
+      HSM2FA_TRY(locked, conn.run(Sql::lock_user, {c.tenant, c.user}));
+      HSM2FA_TRY(recent, conn.run(Sql::recent_challenges, {c.tenant, c.user, recent_since}));
+      if (recent->rows() == 1 && recent->int64(0, 0) >= max_recent) {
+        return std::optional<std::int64_t>(recent->int64(0, 1) + window_s);
+      }
+      HSM2FA_TRY(ins, conn.run(Sql::add_challenge,
+                               {c.id, c.tenant, c.user, c.origin, c.ip, c.user_agent, c.nonce,
+                                c.number, numbers, c.created_at, c.expires_at}));
+      HSM2FA_CHECK(tx->commit());
+      return std::optional<std::int64_t>();
+    });
+  }
+
+  Result<std::optional<PushChallenge>> challenge(std::string_view id) override {
+    return on_connection([&](PgConnection& conn) -> Result<std::optional<PushChallenge>> {
+      HSM2FA_TRY(r, conn.run(Sql::select_challenge, {id}));
+      if (r->rows() != 1) return std::optional<PushChallenge>();
+      HSM2FA_TRY(c, read_challenge(*r, 0));
+      return std::optional<PushChallenge>(std::move(c).value());
+    });
+  }
+
+  Result<std::vector<PushChallenge>> pending_challenges(std::string_view tenant,
+                                                        std::string_view user,
+                                                        std::int64_t now) override {
+    return on_connection([&](PgConnection& conn) -> Result<std::vector<PushChallenge>> {
+      HSM2FA_TRY(r, conn.run(Sql::pending_challenges, {tenant, user, now}));
+      std::vector<PushChallenge> out;
+      for (int row = 0; row < r->rows(); ++row) {
+        HSM2FA_TRY(c, read_challenge(*r, row));
+        out.push_back(std::move(c).value());
+      }
+      return out;
+    });
+  }
+
+  Result<bool> answer_challenge(std::string_view id, ChallengeState state, std::string_view method,
+                                std::string_view device_id, std::int64_t now) override {
+    if (state == ChallengeState::pending) {
+      return make_error(Errc::invalid_argument, "an answer approves or denies");
+    }
+    return on_connection([&](PgConnection& conn) -> Result<bool> {
+      HSM2FA_TRY(r, conn.run(Sql::answer_challenge,
+                             {id, challenge_state_name(state), method, device_id, now}));
+      return r->affected() == 1;
     });
   }
 

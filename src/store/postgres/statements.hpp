@@ -8,6 +8,7 @@ namespace hsm2fa::store::postgres {
 enum class Sql : std::size_t {
   ping,
   select_credentials,
+  select_credentials_after,
   lock_user,
   delete_pending,
   insert_pending,
@@ -22,8 +23,24 @@ enum class Sql : std::size_t {
   select_user,
   store_throttle,
   set_two_factor,
+  set_two_factor_many,
+  lock_email_code,
+  upsert_email_code,
+  select_email_code,
+  take_email_code,
+  count_email_attempt,
+  delete_email_code,
+  add_device,
+  select_devices,
+  select_device,
+  delete_device,
+  recent_challenges,
+  add_challenge,
+  select_challenge,
+  pending_challenges,
+  answer_challenge,
 };
-inline constexpr std::size_t kStatementCount = static_cast<std::size_t>(Sql::set_two_factor) + 1;
+inline constexpr std::size_t kStatementCount = static_cast<std::size_t>(Sql::answer_challenge) + 1;
 
 struct Statement {
   const char* name;  // the prepared statement's name on the server

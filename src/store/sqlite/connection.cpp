@@ -55,8 +55,9 @@ Query& Query::bind(std::int64_t value) {
 }
 
 Query& Query::bind(std::string_view text) {
-  const int rc = sqlite3_bind_text64(stmt_, next_index_++, text.data(), text.size(),
-                                     SQLITE_TRANSIENT, SQLITE_UTF8);
+  // An empty view may have a null data(), which SQLite would bind as NULL, not as ''.
+  const int rc = sqlite3_bind_text64(stmt_, next_index_++, text.data() ? text.data() : "",
+                                     text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
   return *this;
 }

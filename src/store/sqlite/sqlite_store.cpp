@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "../push_columns.hpp"
 #include "connection.hpp"
 #include "migrations.hpp"
 #include "write_transaction.hpp"
@@ -44,6 +45,38 @@ Result<TotpCredential> read_credential(const Query& q) {
   return c;
 }
 
+constexpr std::string_view kDeviceColumns = "id, tenant, user_id, name, public_key, created_at";
+constexpr std::string_view kChallengeColumns =
+    "id, tenant, user_id, origin, ip, user_agent, nonce, number, numbers, created_at, expires_at,"
+    " state, method, device_id";
+
+PushDevice read_device(const Query& q) {
+  return PushDevice{q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.int64(5)};
+}
+
+Result<PushChallenge> read_challenge(const Query& q) {
+  PushChallenge c;
+  c.id = q.text(0);
+  c.tenant = q.text(1);
+  c.user = q.text(2);
+  c.origin = q.text(3);
+  c.ip = q.text(4);
+  c.user_agent = q.text(5);
+  c.nonce = q.text(6);
+  c.number = static_cast<int>(q.int64(7));
+  auto numbers = split_numbers(q.text(8));
+  if (!numbers) return std::move(numbers).error();
+  c.numbers = std::move(numbers).value();
+  c.created_at = q.int64(9);
+  c.expires_at = q.int64(10);
+  auto state = parse_challenge_state(q.text(11));
+  if (!state) return make_error(Errc::tampered, "sqlite: a stored challenge has an unknown state");
+  c.state = *state;
+  c.method = q.text(12);
+  c.device_id = q.text(13);
+  return c;
+}
+
 Status check_user(std::string_view tenant, std::string_view user) {
   if (tenant.empty() || user.empty()) {
     return make_error(Errc::invalid_argument, "tenant and user must not be empty");
@@ -66,6 +99,22 @@ class SqliteStore final : public Store {
                                                        std::string_view user) override {
     std::lock_guard lock(mu_);
     return select_credentials(tenant, user);
+  }
+
+  Result<std::vector<TotpCredential>> totp_credentials_after(std::int64_t after_id,
+                                                             std::size_t limit) override {
+    static const std::string sql = "SELECT " + std::string(kCredentialColumns) +
+                                   " FROM totp_credentials WHERE id > ? ORDER BY id LIMIT ?";
+    std::lock_guard lock(mu_);
+    HSM2FA_TRY(q, conn_->query(sql));
+    q->bind(after_id).bind(static_cast<std::int64_t>(limit));
+    std::vector<TotpCredential> out;
+    for (;;) {
+      HSM2FA_TRY(row, q->step());
+      if (!*row) return out;
+      HSM2FA_TRY(credential, read_credential(*q));
+      out.push_back(std::move(credential).value());
+    }
   }
 
   Result<PendingPut> put_pending_totp(const TotpCredential& pending) override {
@@ -235,16 +284,230 @@ class SqliteStore final : public Store {
     HSM2FA_CHECK(check_user(tenant, user));
     std::lock_guard lock(mu_);
     HSM2FA_TRY(tx, WriteTransaction::begin(*conn_));
-    HSM2FA_TRY(
-        up, conn_->query("INSERT INTO users (tenant, user_id, two_factor_enabled, disabled_reason,"
-                         " disabled_until) VALUES (?, ?, ?, ?, ?)"
-                         " ON CONFLICT (tenant, user_id) DO UPDATE SET"
-                         " two_factor_enabled = excluded.two_factor_enabled,"
-                         " disabled_reason = excluded.disabled_reason,"
-                         " disabled_until = excluded.disabled_until"));
-    up->bind(tenant).bind(user).bind(enabled ? 1 : 0).bind(reason).bind(until);
-    HSM2FA_CHECK(up->run());
+    HSM2FA_CHECK(upsert_two_factor(tenant, user, enabled, reason, until));
     return tx->commit();
+  }
+
+  Status set_two_factor_many(std::string_view tenant, std::span<const std::string> users,
+                             bool enabled, std::string_view reason, std::int64_t until) override {
+    for (const auto& user : users) HSM2FA_CHECK(check_user(tenant, user));
+    std::lock_guard lock(mu_);
+    // One transaction, one fsync, however many users.
+    HSM2FA_TRY(tx, WriteTransaction::begin(*conn_));
+    for (const auto& user : users)
+      HSM2FA_CHECK(upsert_two_factor(tenant, user, enabled, reason, until));
+    return tx->commit();
+  }
+
+  Result<std::optional<std::int64_t>> put_email_code(const EmailCode& code,
+                                                     std::int64_t cooldown_s) override {
+    HSM2FA_CHECK(check_user(code.tenant, code.user));
+    if (code.mac.empty()) return make_error(Errc::invalid_argument, "an email code needs a MAC");
+    std::lock_guard lock(mu_);
+    HSM2FA_TRY(tx, WriteTransaction::begin(*conn_));
+    {
+      HSM2FA_TRY(
+          q, conn_->query("SELECT issued_at FROM email_codes WHERE tenant = ? AND user_id = ?"));
+      HSM2FA_TRY(row, q->bind(code.tenant).bind(code.user).step());
+      if (*row && q->int64(0) + cooldown_s > code.issued_at) {
+        return std::optional<std::int64_t>(q->int64(0) + cooldown_s);
+      }
+    }
+    HSM2FA_TRY(up, conn_->query("INSERT OR REPLACE INTO email_codes (tenant, user_id, mac,"
+                                " issued_at, expires_at, attempts) VALUES (?, ?, ?, ?, ?, 0)"));
+    up->bind(code.tenant).bind(code.user).bind(code.mac).bind(code.issued_at).bind(code.expires_at);
+    HSM2FA_CHECK(up->run());
+    HSM2FA_CHECK(tx->commit());
+    return std::optional<std::int64_t>();
+  }
+
+  Result<std::optional<EmailCode>> email_code(std::string_view tenant,
+                                              std::string_view user) override {
+    std::lock_guard lock(mu_);
+    HSM2FA_TRY(q, conn_->query("SELECT mac, issued_at, expires_at, attempts FROM email_codes"
+                               " WHERE tenant = ? AND user_id = ?"));
+    HSM2FA_TRY(row, q->bind(tenant).bind(user).step());
+    if (!*row) return std::optional<EmailCode>();
+    EmailCode code{std::string(tenant), std::string(user), q->text(0),
+                   q->int64(1),         q->int64(2),       static_cast<int>(q->int64(3))};
+    return std::optional<EmailCode>(std::move(code));
+  }
+
+  Result<bool> take_email_code(std::string_view tenant, std::string_view user,
+                               std::string_view mac) override {
+    std::lock_guard lock(mu_);
+    HSM2FA_TRY(tx, WriteTransaction::begin(*conn_));
+    HSM2FA_TRY(
+        del, conn_->query("DELETE FROM email_codes WHERE tenant = ? AND user_id = ? AND mac = ?"));
+    HSM2FA_CHECK(del->bind(tenant).bind(user).bind(mac).run());
+    if (conn_->changes() == 0) return false;
+    HSM2FA_CHECK(clear_throttle(tenant, user));
+    HSM2FA_CHECK(tx->commit());
+    return true;
+  }
+
+  Result<int> count_email_attempt(std::string_view tenant, std::string_view user,
+                                  std::string_view mac, int max_attempts) override {
+    std::lock_guard lock(mu_);
+    HSM2FA_TRY(tx, WriteTransaction::begin(*conn_));
+    int attempts = 0;
+    {
+      HSM2FA_TRY(up,
+                 conn_->query("UPDATE email_codes SET attempts = attempts + 1"
+                              " WHERE tenant = ? AND user_id = ? AND mac = ? RETURNING attempts"));
+      HSM2FA_TRY(row, up->bind(tenant).bind(user).bind(mac).step());
+      if (!*row) return 0;
+      attempts = static_cast<int>(up->int64(0));
+    }
+    if (attempts >= max_attempts) {
+      HSM2FA_TRY(del, conn_->query(
+                          "DELETE FROM email_codes WHERE tenant = ? AND user_id = ? AND mac = ?"));
+      HSM2FA_CHECK(del->bind(tenant).bind(user).bind(mac).run());
+    }
+    HSM2FA_CHECK(tx->commit());
+    return attempts;
+  }
+
+  Status delete_email_code(std::string_view tenant, std::string_view user,
+                           std::string_view mac) override {
+    std::lock_guard lock(mu_);
+    HSM2FA_TRY(tx, WriteTransaction::begin(*conn_));
+    HSM2FA_TRY(
+        del, conn_->query("DELETE FROM email_codes WHERE tenant = ? AND user_id = ? AND mac = ?"));
+    HSM2FA_CHECK(del->bind(tenant).bind(user).bind(mac).run());
+    return tx->commit();
+  }
+
+  Status add_device(const PushDevice& d) override {
+    HSM2FA_CHECK(check_user(d.tenant, d.user));
+    if (d.id.empty()) return make_error(Errc::invalid_argument, "a device needs an id");
+    std::lock_guard lock(mu_);
+    HSM2FA_TRY(tx, WriteTransaction::begin(*conn_));
+    HSM2FA_TRY(ins, conn_->query("INSERT OR IGNORE INTO push_devices (id, tenant, user_id, name,"
+                                 " public_key, created_at) VALUES (?, ?, ?, ?, ?, ?)"));
+    ins->bind(d.id)
+        .bind(d.tenant)
+        .bind(d.user)
+        .bind(d.name)
+        .bind(d.public_key_pem)
+        .bind(d.created_at);
+    HSM2FA_CHECK(ins->run());
+    if (conn_->changes() == 0) return make_error(Errc::conflict, "a device with that id exists");
+    return tx->commit();
+  }
+
+  Result<std::vector<PushDevice>> devices(std::string_view tenant, std::string_view user) override {
+    std::lock_guard lock(mu_);
+    HSM2FA_TRY(q, conn_->query("SELECT " + std::string(kDeviceColumns) +
+                               " FROM push_devices WHERE tenant = ? AND user_id = ?"
+                               " ORDER BY created_at, id"));
+    q->bind(tenant).bind(user);
+    std::vector<PushDevice> out;
+    for (;;) {
+      HSM2FA_TRY(row, q->step());
+      if (!*row) return out;
+      out.push_back(read_device(*q));
+    }
+  }
+
+  Result<std::optional<PushDevice>> device(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    HSM2FA_TRY(q, conn_->query("SELECT " + std::string(kDeviceColumns) +
+                               " FROM push_devices WHERE id = ?"));
+    HSM2FA_TRY(row, q->bind(id).step());
+    if (!*row) return std::optional<PushDevice>();
+    return std::optional<PushDevice>(read_device(*q));
+  }
+
+  Result<bool> delete_device(std::string_view tenant, std::string_view user,
+                             std::string_view id) override {
+    std::lock_guard lock(mu_);
+    HSM2FA_TRY(tx, WriteTransaction::begin(*conn_));
+    HSM2FA_TRY(
+        del, conn_->query("DELETE FROM push_devices WHERE id = ? AND tenant = ? AND user_id = ?"));
+    HSM2FA_CHECK(del->bind(id).bind(tenant).bind(user).run());
+    const bool removed = conn_->changes() == 1;
+    HSM2FA_CHECK(tx->commit());
+    return removed;
+  }
+
+  Result<std::optional<std::int64_t>> add_challenge(const PushChallenge& c, int max_recent,
+                                                    std::int64_t recent_since,
+                                                    std::int64_t window_s) override {
+    HSM2FA_CHECK(check_user(c.tenant, c.user));
+    if (c.id.empty()) return make_error(Errc::invalid_argument, "a challenge needs an id");
+    std::lock_guard lock(mu_);
+    HSM2FA_TRY(tx, WriteTransaction::begin(*conn_));
+    {
+      HSM2FA_TRY(q, conn_->query("SELECT count(*), coalesce(min(created_at), 0) FROM"
+                                 " push_challenges WHERE tenant = ? AND user_id = ?"
+                                 " AND created_at >= ?"));
+      HSM2FA_TRY(row, q->bind(c.tenant).bind(c.user).bind(recent_since).step());
+      if (*row && q->int64(0) >= max_recent) {
+        return std::optional<std::int64_t>(q->int64(1) + window_s);
+      }
+    }
+    HSM2FA_TRY(ins, conn_->query("INSERT INTO push_challenges (id, tenant, user_id, origin, ip,"
+                                 " user_agent, nonce, number, numbers, created_at, expires_at,"
+                                 " state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')"));
+    ins->bind(c.id).bind(c.tenant).bind(c.user).bind(c.origin).bind(c.ip).bind(c.user_agent);
+    ins->bind(c.nonce)
+        .bind(c.number)
+        .bind(join_numbers(c.numbers))
+        .bind(c.created_at)
+        .bind(c.expires_at);
+    HSM2FA_CHECK(ins->run());
+    HSM2FA_CHECK(tx->commit());
+    return std::optional<std::int64_t>();
+  }
+
+  Result<std::optional<PushChallenge>> challenge(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    HSM2FA_TRY(q, conn_->query("SELECT " + std::string(kChallengeColumns) +
+                               " FROM push_challenges WHERE id = ?"));
+    HSM2FA_TRY(row, q->bind(id).step());
+    if (!*row) return std::optional<PushChallenge>();
+    HSM2FA_TRY(c, read_challenge(*q));
+    return std::optional<PushChallenge>(std::move(c).value());
+  }
+
+  Result<std::vector<PushChallenge>> pending_challenges(std::string_view tenant,
+                                                        std::string_view user,
+                                                        std::int64_t now) override {
+    std::lock_guard lock(mu_);
+    HSM2FA_TRY(q, conn_->query("SELECT " + std::string(kChallengeColumns) +
+                               " FROM push_challenges WHERE tenant = ? AND user_id = ?"
+                               " AND state = 'pending' AND expires_at > ?"
+                               " ORDER BY created_at, id"));
+    q->bind(tenant).bind(user).bind(now);
+    std::vector<PushChallenge> out;
+    for (;;) {
+      HSM2FA_TRY(row, q->step());
+      if (!*row) return out;
+      HSM2FA_TRY(c, read_challenge(*q));
+      out.push_back(std::move(c).value());
+    }
+  }
+
+  Result<bool> answer_challenge(std::string_view id, ChallengeState state, std::string_view method,
+                                std::string_view device_id, std::int64_t now) override {
+    if (state == ChallengeState::pending) {
+      return make_error(Errc::invalid_argument, "an answer approves or denies");
+    }
+    std::lock_guard lock(mu_);
+    HSM2FA_TRY(tx, WriteTransaction::begin(*conn_));
+    // The compare-and-set that makes a challenge single-use.
+    HSM2FA_TRY(up, conn_->query("UPDATE push_challenges SET state = ?, method = ?, device_id = ?"
+                                " WHERE id = ? AND state = 'pending' AND expires_at > ?"));
+    up->bind(state == ChallengeState::approved ? "approved" : "denied")
+        .bind(method)
+        .bind(device_id)
+        .bind(id)
+        .bind(now);
+    HSM2FA_CHECK(up->run());
+    if (conn_->changes() == 0) return false;
+    HSM2FA_CHECK(tx->commit());
+    return true;
   }
 
  private:
@@ -254,6 +517,20 @@ class SqliteStore final : public Store {
     t.not_before_ms = q.int64(first_column + 1);
     t.locked_until_ms = q.int64(first_column + 2);
     return t;
+  }
+
+  // Inside the caller's transaction.
+  Status upsert_two_factor(std::string_view tenant, std::string_view user, bool enabled,
+                           std::string_view reason, std::int64_t until) {
+    HSM2FA_TRY(
+        up, conn_->query("INSERT INTO users (tenant, user_id, two_factor_enabled, disabled_reason,"
+                         " disabled_until) VALUES (?, ?, ?, ?, ?)"
+                         " ON CONFLICT (tenant, user_id) DO UPDATE SET"
+                         " two_factor_enabled = excluded.two_factor_enabled,"
+                         " disabled_reason = excluded.disabled_reason,"
+                         " disabled_until = excluded.disabled_until"));
+    up->bind(tenant).bind(user).bind(enabled ? 1 : 0).bind(reason).bind(until);
+    return up->run();
   }
 
   // Inside the caller's transaction. A user with no row has nothing to clear.

@@ -16,6 +16,10 @@ class FakeService final : public service::TwoFactorService {
   service::Health health_answer{true, true, false};
   service::VerifyResult verify_answer{true, "totp", service::VerifyReason::none};
   service::TotpStatus totp = service::TotpStatus::none;
+  bool email_to_caller = false;
+  std::string challenge_state = "pending";
+  service::PushAnswer last_answer;
+  std::shared_ptr<service::ChangeFeed> feed = service::ChangeFeed::make();
 
   // What the last call received.
   std::string last_call, last_tenant, last_user, last_code, last_reason, last_request_id;
@@ -82,6 +86,88 @@ class FakeService final : public service::TwoFactorService {
     if (fail) return *fail;
     return view(tenant, user);
   }
+  Result<std::vector<service::BulkOutcome>> set_two_factor_bulk(
+      const service::Caller& caller, std::string_view tenant, std::span<const std::string> users,
+      bool enabled, std::string_view reason, std::int64_t until) override {
+    note("bulk", caller, tenant, "");
+    last_enabled = enabled;
+    last_reason = reason;
+    last_until = until;
+    if (fail) return *fail;
+    std::vector<service::BulkOutcome> out;
+    for (const auto& u : users) {
+      out.push_back({u, u == "bad" ? std::optional(make_error(Errc::invalid_argument, "bad id"))
+                                   : std::nullopt});
+    }
+    return out;
+  }
+  Result<service::EmailCodeIssued> send_email_code(const service::Caller& caller,
+                                                   std::string_view tenant, std::string_view user,
+                                                   std::string_view email) override {
+    note("email_code", caller, tenant, user);
+    last_code = email;
+    if (fail) return *fail;
+    service::EmailCodeIssued issued;
+    issued.expires_at = 1800000600;
+    issued.resend_after = 1800000060;
+    issued.delivery =
+        email_to_caller ? service::EmailDelivery::caller : service::EmailDelivery::smtp;
+    if (email_to_caller) issued.code = SecretBytes::from_string("12345678");
+    return issued;
+  }
+  Result<std::string> register_device(const service::Caller& caller, std::string_view tenant,
+                                      std::string_view user, std::string_view name,
+                                      std::string_view) override {
+    note("register_device", caller, tenant, user);
+    last_reason = name;
+    if (fail) return *fail;
+    return std::string(32, 'a');
+  }
+  Result<std::vector<service::DeviceInfo>> devices(std::string_view tenant,
+                                                   std::string_view user) override {
+    note("devices", {}, tenant, user);
+    if (fail) return *fail;
+    return std::vector<service::DeviceInfo>{{std::string(32, 'a'), "phone", 1800000000}};
+  }
+  Status delete_device(const service::Caller& caller, std::string_view tenant,
+                       std::string_view user, std::string_view) override {
+    note("delete_device", caller, tenant, user);
+    if (fail) return *fail;
+    return {};
+  }
+  Result<service::ChallengeCreated> create_challenge(const service::Caller& caller,
+                                                     std::string_view tenant, std::string_view user,
+                                                     const service::ChallengeRequest&) override {
+    note("create_challenge", caller, tenant, user);
+    if (fail) return *fail;
+    return service::ChallengeCreated{std::string(32, 'c'), 1800000120, 47};
+  }
+  Result<service::ChallengeStatus> challenge_status(std::string_view) override {
+    if (fail) return *fail;
+    return service::ChallengeStatus{"acme", "alice", challenge_state, ""};
+  }
+  Result<service::DeviceInbox> device_challenges(std::string_view) override {
+    if (fail) return *fail;
+    return service::DeviceInbox{"acme", "alice", {}};
+  }
+  Result<service::ChallengeStatus> answer_challenge(const service::Caller& caller, std::string_view,
+                                                    const service::PushAnswer& answer) override {
+    note("answer_challenge", caller, "", "");
+    last_answer = answer;
+    if (fail) return *fail;
+    return service::ChallengeStatus{"acme", "alice", answer.approve ? "approved" : "denied",
+                                    "push"};
+  }
+  Result<service::ChallengeCodeResult> challenge_code(const service::Caller& caller,
+                                                      std::string_view,
+                                                      std::string_view code) override {
+    note("challenge_code", caller, "", "");
+    last_code = code;
+    if (fail) return *fail;
+    return service::ChallengeCodeResult{true, "approved"};
+  }
+  std::shared_ptr<service::ChangeFeed> change_feed() override { return feed; }
+
   service::Health health() override {
     std::lock_guard lock(mutex_);
     last_call = "health";

@@ -148,4 +148,162 @@ Status FakeStore::set_two_factor(std::string_view tenant, std::string_view user,
   return {};
 }
 
+Status FakeStore::set_two_factor_many(std::string_view tenant, std::span<const std::string> users,
+                                      bool enabled, std::string_view reason, std::int64_t until) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::write_user); !st) return st;
+  for (const auto& user : users) {
+    auto& state = users_[{std::string(tenant), user}];
+    state.two_factor_enabled = enabled;
+    state.disabled_reason = std::string(reason);
+    state.disabled_until = until;
+  }
+  return {};
+}
+
+Result<std::optional<std::int64_t>> FakeStore::put_email_code(const EmailCode& code,
+                                                              std::int64_t cooldown_s) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::write_user); !st) return std::move(st).error();
+  auto& slot = email_codes_[{code.tenant, code.user}];
+  if (!slot.mac.empty() && slot.issued_at + cooldown_s > code.issued_at) {
+    return std::optional<std::int64_t>(slot.issued_at + cooldown_s);
+  }
+  slot = code;
+  slot.attempts = 0;
+  return std::optional<std::int64_t>();
+}
+
+Result<std::optional<EmailCode>> FakeStore::email_code(std::string_view tenant,
+                                                       std::string_view user) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::read); !st) return std::move(st).error();
+  auto it = email_codes_.find({std::string(tenant), std::string(user)});
+  if (it == email_codes_.end() || it->second.mac.empty()) return std::optional<EmailCode>();
+  return std::optional<EmailCode>(it->second);
+}
+
+Result<bool> FakeStore::take_email_code(std::string_view tenant, std::string_view user,
+                                        std::string_view mac) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::accept); !st) return std::move(st).error();
+  auto it = email_codes_.find({std::string(tenant), std::string(user)});
+  if (it == email_codes_.end() || it->second.mac != mac) return false;
+  email_codes_.erase(it);
+  users_[{std::string(tenant), std::string(user)}].throttle = {};
+  return true;
+}
+
+Result<int> FakeStore::count_email_attempt(std::string_view tenant, std::string_view user,
+                                           std::string_view mac, int max_attempts) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::record_failure); !st) return std::move(st).error();
+  auto it = email_codes_.find({std::string(tenant), std::string(user)});
+  if (it == email_codes_.end() || it->second.mac != mac) return 0;
+  const int attempts = ++it->second.attempts;
+  if (attempts >= max_attempts) email_codes_.erase(it);
+  return attempts;
+}
+
+Status FakeStore::delete_email_code(std::string_view tenant, std::string_view user,
+                                    std::string_view mac) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::write_user); !st) return st;
+  auto it = email_codes_.find({std::string(tenant), std::string(user)});
+  if (it != email_codes_.end() && it->second.mac == mac) email_codes_.erase(it);
+  return {};
+}
+
+Status FakeStore::add_device(const PushDevice& device) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::write_user); !st) return st;
+  if (!devices_.emplace(device.id, device).second) return make_error(Errc::conflict, "exists");
+  return {};
+}
+
+Result<std::vector<PushDevice>> FakeStore::devices(std::string_view tenant, std::string_view user) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::read); !st) return std::move(st).error();
+  std::vector<PushDevice> out;
+  for (const auto& [id, d] : devices_) {
+    if (d.tenant == tenant && d.user == user) out.push_back(d);
+  }
+  return out;
+}
+
+Result<std::optional<PushDevice>> FakeStore::device(std::string_view id) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::read); !st) return std::move(st).error();
+  auto it = devices_.find(id);
+  if (it == devices_.end()) return std::optional<PushDevice>();
+  return std::optional<PushDevice>(it->second);
+}
+
+Result<bool> FakeStore::delete_device(std::string_view tenant, std::string_view user,
+                                      std::string_view id) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::write_user); !st) return std::move(st).error();
+  auto it = devices_.find(id);
+  if (it == devices_.end() || it->second.tenant != tenant || it->second.user != user) return false;
+  devices_.erase(it);
+  return true;
+}
+
+Result<std::optional<std::int64_t>> FakeStore::add_challenge(const PushChallenge& challenge,
+                                                             int max_recent,
+                                                             std::int64_t recent_since,
+                                                             std::int64_t window_s) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::write_user); !st) return std::move(st).error();
+  int recent = 0;
+  std::int64_t oldest = 0;
+  for (const auto& [id, c] : challenges_) {
+    if (c.tenant == challenge.tenant && c.user == challenge.user && c.created_at >= recent_since) {
+      if (recent++ == 0 || c.created_at < oldest) oldest = c.created_at;
+    }
+  }
+  if (recent >= max_recent) return std::optional<std::int64_t>(oldest + window_s);
+  challenges_.emplace(challenge.id, challenge);
+  return std::optional<std::int64_t>();
+}
+
+Result<std::optional<PushChallenge>> FakeStore::challenge(std::string_view id) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::read); !st) return std::move(st).error();
+  auto it = challenges_.find(id);
+  if (it == challenges_.end()) return std::optional<PushChallenge>();
+  return std::optional<PushChallenge>(it->second);
+}
+
+Result<std::vector<PushChallenge>> FakeStore::pending_challenges(std::string_view tenant,
+                                                                 std::string_view user,
+                                                                 std::int64_t now) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::read); !st) return std::move(st).error();
+  std::vector<PushChallenge> out;
+  for (const auto& [id, c] : challenges_) {
+    if (c.tenant == tenant && c.user == user && c.state == ChallengeState::pending &&
+        c.expires_at > now) {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+Result<bool> FakeStore::answer_challenge(std::string_view id, ChallengeState state,
+                                         std::string_view method, std::string_view device_id,
+                                         std::int64_t now) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::accept); !st) return std::move(st).error();
+  auto it = challenges_.find(id);
+  if (it == challenges_.end() || it->second.state != ChallengeState::pending ||
+      it->second.expires_at <= now) {
+    return false;
+  }
+  it->second.state = state;
+  it->second.method = std::string(method);
+  it->second.device_id = std::string(device_id);
+  return true;
+}
+
 }  // namespace hsm2fa::testing

@@ -46,6 +46,32 @@ class FakeStore final : public Store {
   Status reset_throttle(std::string_view tenant, std::string_view user) override;
   Status set_two_factor(std::string_view tenant, std::string_view user, bool enabled,
                         std::string_view reason, std::int64_t until) override;
+  Status set_two_factor_many(std::string_view tenant, std::span<const std::string> users,
+                             bool enabled, std::string_view reason, std::int64_t until) override;
+  Result<std::optional<std::int64_t>> put_email_code(const EmailCode& code,
+                                                     std::int64_t cooldown_s) override;
+  Result<std::optional<EmailCode>> email_code(std::string_view tenant,
+                                              std::string_view user) override;
+  Result<bool> take_email_code(std::string_view tenant, std::string_view user,
+                               std::string_view mac) override;
+  Result<int> count_email_attempt(std::string_view tenant, std::string_view user,
+                                  std::string_view mac, int max_attempts) override;
+  Status delete_email_code(std::string_view tenant, std::string_view user,
+                           std::string_view mac) override;
+  Status add_device(const PushDevice& device) override;
+  Result<std::vector<PushDevice>> devices(std::string_view tenant, std::string_view user) override;
+  Result<std::optional<PushDevice>> device(std::string_view id) override;
+  Result<bool> delete_device(std::string_view tenant, std::string_view user,
+                             std::string_view id) override;
+  Result<std::optional<std::int64_t>> add_challenge(const PushChallenge& challenge, int max_recent,
+                                                    std::int64_t recent_since,
+                                                    std::int64_t window_s) override;
+  Result<std::optional<PushChallenge>> challenge(std::string_view id) override;
+  Result<std::vector<PushChallenge>> pending_challenges(std::string_view tenant,
+                                                        std::string_view user,
+                                                        std::int64_t now) override;
+  Result<bool> answer_challenge(std::string_view id, ChallengeState state, std::string_view method,
+                                std::string_view device_id, std::int64_t now) override;
 
  private:
   using UserKey = std::pair<std::string, std::string>;
@@ -54,6 +80,9 @@ class FakeStore final : public Store {
   mutable std::mutex mutex_;
   std::map<std::int64_t, TotpCredential> credentials_;
   std::map<UserKey, UserState> users_;
+  std::map<UserKey, EmailCode> email_codes_;
+  std::map<std::string, PushDevice, std::less<>> devices_;
+  std::map<std::string, PushChallenge, std::less<>> challenges_;
   std::set<Op> failing_;
   std::set<Op> throwing_;
   std::int64_t next_id_ = 1;

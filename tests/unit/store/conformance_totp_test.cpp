@@ -198,6 +198,32 @@ TEST_P(TotpConformance, CredentialsAndStepsSurviveReopen) {
   EXPECT_FALSE(*replay);  // a restart does not reopen an accepted step
 }
 
+TEST_P(TotpConformance, FullScanPagesEveryTenantByIdOnce) {
+  const std::int64_t a = active("t1", "u1", 5);
+  ASSERT_TRUE(store_->put_pending_totp(pending_credential("t2", "u2", "p2")).ok());
+  ASSERT_TRUE(store_->put_pending_totp(pending_credential("t1", "u3", "p3")).ok());
+  std::vector<TotpCredential> seen;
+  std::int64_t after = 0;
+  for (;;) {
+    auto page = store_->totp_credentials_after(after, 2);
+    ASSERT_TRUE(page.ok()) << page.error().message;
+    ASSERT_LE(page->size(), 2u);
+    if (page->empty()) break;
+    for (auto& c : *page) {
+      EXPECT_GT(c.id, after);
+      after = c.id;
+      seen.push_back(std::move(c));
+    }
+  }
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].id, a);
+  EXPECT_EQ(seen[0].state, CredentialState::active);
+  EXPECT_EQ(seen[0].seed, SeedRef{"locked-u1"});
+  EXPECT_EQ(seen[1].tenant, "t2");
+  EXPECT_EQ(seen[2].user, "u3");
+  EXPECT_EQ(seen[2].state, CredentialState::pending);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, TotpConformance, ::testing::ValuesIn(store_backends()),
                          backend_name);
 

@@ -119,7 +119,7 @@ TEST_F(SqliteStore, MigratesAnExistingDatabaseAndKeepsItsTables) {
 
 // A later build's migration, applied over data written by this one.
 constexpr std::string_view kLaterMigration =
-    "CREATE TABLE email_codes (tenant TEXT NOT NULL, user_id TEXT NOT NULL, mac BLOB);"
+    "CREATE TABLE later_table (tenant TEXT NOT NULL, user_id TEXT NOT NULL, mac BLOB);"
     "ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT ''";
 
 TEST_F(SqliteStore, UpgradesOlderSchemasInOrderKeepingData) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 #include "hsm2fa/http/access_policy.hpp"
 #include "hsm2fa/http/server.hpp"
 #include "hsm2fa/result.hpp"
+#include "hsm2fa/service/smtp_email_sender.hpp"
 #include "hsm2fa/service/two_factor_service.hpp"
 
 namespace hsm2fa::app {
@@ -28,6 +30,29 @@ struct LogConfig {
   std::filesystem::path file;  // empty: stderr
 };
 
+// [email.smtp]: the relay for email codes. The password is read from `password_file` when the
+// daemon starts (never from the config itself); the message body from `template_file`, if set.
+struct SmtpRelayConfig {
+  std::string url = "smtp://127.0.0.1:25";
+  std::string from = "hsm2fa@localhost";
+  service::StartTls starttls = service::StartTls::opportunistic;
+  std::string username;
+  std::filesystem::path password_file;
+  std::chrono::seconds timeout{10};
+  std::string subject = "Your {issuer} sign-in code";
+  std::string body;  // empty: the built-in template
+};
+
+// [audit]: the sealed audit log (src/audit/README.md). `dir` defaults to the config file's
+// directory, `instance` to the host name.
+struct AuditConfig {
+  std::filesystem::path dir;
+  std::string instance;
+  std::uint64_t checkpoint_lines = 1000;
+  std::chrono::seconds checkpoint_seconds{60};
+  std::uint64_t rotate_bytes = 64u << 20;
+};
+
 struct AppConfig {
   std::filesystem::path file;  // the config file itself, absolute
   ListenConfig listen;
@@ -37,7 +62,9 @@ struct AppConfig {
   std::chrono::milliseconds hsm_call_timeout{2000};
   std::string store_url;  // "sqlite:/absolute/path" after resolution
   service::ServiceConfig service;
+  SmtpRelayConfig smtp;
   LogConfig log;
+  AuditConfig audit;
 };
 
 // Errors: Errc::config with a message starting "config: ".

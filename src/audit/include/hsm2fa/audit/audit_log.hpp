@@ -65,6 +65,11 @@ class AuditLog {
   // Appends one event line (write(2) + fdatasync) before returning ok; a due checkpoint follows
   // it. Any failure is Errc::audit_unavailable and the next call reopens the file first.
   Status record(const AuditRecord& record);
+  // Whether a line could be written now, without writing one: the file is open, still the one
+  // in `dir` (reopened, with recovery, if it was moved or replaced), the directory usable.
+  // Cheap (two stat calls): callers ask before a state change so that an unwritable log stops
+  // the change, not only its answer. A later record() can still fail (disk full in between).
+  Status ready();
   // Writes a signed checkpoint of the current head now (e.g. at shutdown), if any line follows
   // the last checkpoint.
   Status checkpoint();

@@ -2,6 +2,7 @@
 // can drive the handler directly.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,14 +25,24 @@ struct Request {
   std::string body;          // may hold a code: the server wipes it after the exchange
 };
 
+// A long poll's answer that may be held back: the connection keeps it until `key` is published
+// on the service's ChangeFeed (then asks the handler again) or `wait` has passed. `seen` is the
+// feed's version read before the state was, so a change in between is never missed.
+struct LongPoll {
+  std::string key;
+  std::uint64_t seen = 0;
+  std::chrono::seconds wait{0};
+};
+
 struct Response {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;  // may hold a pairing secret when `sensitive`: wiped after sending
   bool sensitive = false;
-  std::string request_id;        // sent as X-Request-Id
-  std::int64_t retry_after = 0;  // > 0: a Retry-After header (seconds)
-  std::string allow;             // 405: the Allow header
+  std::string request_id;             // sent as X-Request-Id
+  std::int64_t retry_after = 0;       // > 0: a Retry-After header (seconds)
+  std::string allow;                  // 405: the Allow header
+  std::optional<LongPoll> long_poll;  // set while the state polled for is still "pending"
 };
 
 // A fresh random 128-bit id as 32 lower-case hex digits.

@@ -25,6 +25,8 @@ class RequestHandler {
   Response handle(const Request& request, const Peer& peer) const;
 
   Metrics& metrics() const { return *metrics_; }
+  // Where the service publishes challenge changes: long polls wait on it.
+  std::shared_ptr<service::ChangeFeed> change_feed() const { return service_->change_feed(); }
 
  private:
   std::shared_ptr<service::TwoFactorService> service_;

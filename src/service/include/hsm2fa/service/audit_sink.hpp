@@ -25,6 +25,9 @@ class AuditSink {
  public:
   virtual ~AuditSink() = default;
   virtual Status record(const Caller& caller, const AuditEvent& event) = 0;
+  // Whether a line could be written now (cheap, writes nothing). The service asks before a use
+  // case changes anything, so an unwritable log stops the change itself, not only its answer.
+  virtual Status ready() { return {}; }
 };
 
 // Records nothing; the default until the hash-chained log exists.
