@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Benchmarks hsm2fad against its token's ceiling on a throw-away deployment: for each custody
 # mode, a temp dir with a fresh SoftHSM2 token (random PINs, mode 0600, never echoed), the
-# service's keys, a config and an SQLite database; starts hsm2fad, runs `hsm2fa bench`, stops it
-# and removes the temp dir. Each run prints one JSON object and writes results/<stamp>-<custody>
-# .json and .png.
+# service's keys, a config and an SQLite database (--store postgresql: a throw-away PostgreSQL
+# cluster on a private socket, tests/unit/store/pg_cluster.sh, fsync on); starts hsm2fad, runs
+# `hsm2fa bench`, stops it and removes the temp dir and the cluster. Each run prints one JSON
+# object and writes results/<stamp>-<custody>.json and .png.
 #
-#   scripts/bench.sh [--custody token|wrapped|both] [--users N] [--store sqlite] [--seconds S]
-#                    [--workers N] [--keep] [-- more `hsm2fa bench` options]
+#   scripts/bench.sh [--custody token|wrapped|both] [--users N] [--store sqlite|postgresql]
+#                    [--seconds S] [--workers N] [--keep] [-- more `hsm2fa bench` options]
 #
 # Defaults: both custody modes, 20,000 users in wrapped mode and 2,000 in token mode (SoftHSM2
 # makes token objects slowly), each capped by `hsm2fa bench --enroll-seconds` (40 s wrapped, 25 s
@@ -27,7 +28,7 @@ results="${HSM2FA_RESULTS:-results}"
 
 custody=both users="" store=sqlite seconds=2 workers=1 keep=0
 extra=()
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --custody) custody="${2:?}"; shift 2 ;;
@@ -43,7 +44,9 @@ while [ $# -gt 0 ]; do
 done
 case "$custody" in token|wrapped) modes=("$custody") ;; both) modes=(wrapped token) ;;
   *) echo "bench.sh: --custody token|wrapped|both" >&2; exit 2 ;; esac
-[ "$store" = sqlite ] || { echo "bench.sh: only --store sqlite is set up here" >&2; exit 2; }
+case "$store" in sqlite|postgresql) ;;
+  *) echo "bench.sh: --store sqlite|postgresql" >&2; exit 2 ;; esac
+pg_cluster=tests/unit/store/pg_cluster.sh
 for b in "$daemon" "$cli"; do
   [ -x "$b" ] || { echo "bench.sh: $b not built (scripts/build.sh, or set BUILD_DIR)" >&2; exit 2; }
 done
@@ -55,6 +58,9 @@ cleanup() {
     wait "$pid" 2>/dev/null || true
   fi
   pid=""
+  if [ -n "$tmp" ] && [ -f "$tmp/pg/cluster" ]; then
+    "$pg_cluster" teardown "$tmp/pg" || true
+  fi
   if [ -n "$tmp" ]; then
     if [ "$keep" = 1 ]; then echo "bench.sh: kept $tmp" >&2; else rm -rf "$tmp"; fi
   fi
@@ -65,7 +71,7 @@ trap cleanup EXIT INT TERM
 # A PIN: 32 hex digits from the kernel's RNG, written straight to its file.
 new_pin() { (umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$1"); }
 
-write_config() {  # dir custody
+write_config() {  # dir custody store-url
   cat >"$1/hsm2fa.toml" <<CONF
 [server]
 unix_socket = "$1/hsm2fa.sock"
@@ -83,7 +89,7 @@ sessions = 4
 worker_threads = $workers
 
 [store]
-url = "sqlite:$1/hsm2fa.db"
+url = "$3"
 
 [log]
 level = "info"
@@ -102,7 +108,13 @@ run_one() {  # custody
   export SOFTHSM2_CONF="$tmp/softhsm2.conf"
   new_pin "$tmp/so.pin"
   new_pin "$tmp/user.pin"
-  write_config "$tmp" "$1"
+  local url="sqlite:$tmp/hsm2fa.db"
+  if [ "$store" = postgresql ]; then
+    "$pg_cluster" setup "$tmp/pg"
+    [ -f "$tmp/pg/url" ] || { echo "bench.sh: $(cat "$tmp/pg/skip")" >&2; return 1; }
+    url="$(cat "$tmp/pg/url")&pool_size=8"
+  fi
+  write_config "$tmp" "$1" "$url"
   local config=(--config "$tmp/hsm2fa.toml")
   "$cli" "${config[@]}" token init --label bench --so-pin-file "$tmp/so.pin" >/dev/null
   "$cli" "${config[@]}" token provision >/dev/null
