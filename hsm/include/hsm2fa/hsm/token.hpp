@@ -46,9 +46,13 @@ struct TokenStats {
 class Token {
  public:
   virtual ~Token() = default;
-  // Cheap liveness probe (C_GetSessionInfo on the keeper session). If the login was lost it logs
-  // in again once, unless CK_TOKEN_INFO reports the user PIN locked or on its final try
-  // (pin_locked). Errors: hsm_unavailable, pin_incorrect, pin_locked.
+  // Login probe: one C_GetSessionInfo on the keeper session, succeeding when that session is in a
+  // user-functions state. Otherwise (no keeper, the call fails, or the login is gone) it logs in
+  // again once on a fresh keeper session, unless CK_TOKEN_INFO reports the user PIN locked or on
+  // its final try (pin_locked). It touches no key object, so success does not prove the service's
+  // keys exist or are usable (a token whose objects were deleted still passes); a caller that
+  // needs that proof must also run an operation under a key, as the daemon's health probe does
+  // with a service MAC. Errors: hsm_unavailable, pin_incorrect, pin_locked.
   virtual Status check() = 0;
   virtual TokenStats stats() const = 0;
 };
