@@ -123,15 +123,4 @@ Result<std::vector<CK_OBJECT_HANDLE>> find_objects(const Session& session, Templ
   return found;
 }
 
-std::string to_hex(std::span<const std::uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(bytes.size() * 2);
-  for (auto b : bytes) {
-    hex.push_back(kDigits[b >> 4]);
-    hex.push_back(kDigits[b & 0xf]);
-  }
-  return hex;
-}
-
 }  // namespace hsm2fa::hsm

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "handles.hpp"
+#include "hsm2fa/hex.hpp"
 #include "hsm2fa/result.hpp"
 #include "hsm2fa/secret.hpp"
 
@@ -51,7 +52,5 @@ Result<SecretBytes> read_secret(const Session& session, CK_OBJECT_HANDLE object,
 
 // Every object matching `match`, in one C_FindObjects scan.
 Result<std::vector<CK_OBJECT_HANDLE>> find_objects(const Session& session, Template& match);
-
-std::string to_hex(std::span<const std::uint8_t> bytes);
 
 }  // namespace hsm2fa::hsm

@@ -55,7 +55,7 @@ class AuditLog::Writer {
 
   ChainHead head() const {
     std::lock_guard lock(mutex_);
-    return ChainHead{seq_, hex(chain_)};
+    return ChainHead{seq_, to_hex(chain_)};
   }
 
  private:
@@ -135,7 +135,7 @@ class AuditLog::Writer {
   Status checkpoint_locked() {
     const std::uint64_t seq = seq_ + 1;
     const std::string ts = rfc3339_ms(clock_->now());
-    const std::string head = hex(chain_);
+    const std::string head = to_hex(chain_);
     const std::string message = checkpoint_message(seq, ts, head);
     const Digest digest =
         sha256({reinterpret_cast<const std::uint8_t*>(message.data()), message.size()});

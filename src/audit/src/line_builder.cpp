@@ -46,7 +46,7 @@ boost::json::object header(std::string_view type, std::uint64_t seq, std::string
 }
 
 std::string finish(boost::json::object& o, const Digest& prev) {
-  o["prev"] = hex(prev);
+  o["prev"] = to_hex(prev);
   return boost::json::serialize(o);
 }
 

@@ -37,17 +37,6 @@ Digest chain_of(const Digest& prev, std::string_view canonical) {
   return sha256(input);
 }
 
-std::string hex(std::span<const std::uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (auto b : bytes) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 0xf]);
-  }
-  return out;
-}
-
 namespace {
 bool bytes_from_hex(std::string_view text, std::span<std::uint8_t> out) {
   if (text.size() != out.size() * 2) return false;
@@ -108,9 +97,9 @@ std::string sealed_line(std::string_view canonical, const Digest& chain,
                         std::span<const std::uint8_t> seal) {
   std::string line(canonical.substr(0, canonical.size() - 1));
   line += kChainKey;
-  line += hex(chain);
+  line += to_hex(chain);
   line += kSealKey;
-  line += hex(seal);
+  line += to_hex(seal);
   line += "\"}";
   return line;
 }

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hsm2fa/hex.hpp"
 #include "hsm2fa/result.hpp"
 
 namespace hsm2fa::audit {
@@ -27,7 +28,6 @@ inline constexpr std::size_t kSealedSuffixSize = 150;  // ,"chain":"…","seal":
 
 Digest sha256(std::span<const std::uint8_t> data);
 Digest chain_of(const Digest& prev, std::string_view canonical);
-std::string hex(std::span<const std::uint8_t> bytes);
 std::optional<Digest> digest_from_hex(std::string_view text);
 std::string base64(std::span<const std::uint8_t> bytes);
 std::optional<std::vector<std::uint8_t>> from_base64(std::string_view text);

@@ -71,7 +71,7 @@ class ChainWalk {
     chain_ = parsed->chain;
     synced_ = true;
     report_.last_seq = seq_;
-    report_.chain_head = hex(chain_);
+    report_.chain_head = to_hex(chain_);
     return {};
   }
 
@@ -111,7 +111,7 @@ class ChainWalk {
 
   void check_checkpoint(const ParsedLine& parsed, std::vector<std::string>& issues) {
     ++report_.checkpoints;
-    if (parsed.chain_head != hex(parsed.prev)) {
+    if (parsed.chain_head != to_hex(parsed.prev)) {
       issues.push_back("checkpoint: chain_head is not the previous line's chain value");
     }
     if (!verifier_) return;

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "hsm2fa/hex.hpp"
+
 namespace hsm2fa::http {
 
 std::string new_request_id() {
@@ -21,13 +23,7 @@ std::string new_request_id() {
     std::memcpy(bytes.data(), &t, 8);
     std::memcpy(bytes.data() + 8, &n, 8);
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(32, '0');
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    id[2 * i] = kHex[bytes[i] >> 4];
-    id[2 * i + 1] = kHex[bytes[i] & 0xf];
-  }
-  return id;
+  return to_hex(bytes);
 }
 
 Response error_response(unsigned status, std::string_view code, std::string_view message,

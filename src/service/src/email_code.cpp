@@ -5,22 +5,12 @@
 #include <array>
 #include <cstring>
 
+#include "hsm2fa/hex.hpp"
 #include "use_cases.hpp"
 #include "validation.hpp"
 
 namespace hsm2fa::service {
 namespace {
-
-std::string to_hex(std::span<const std::uint8_t> bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (std::uint8_t b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
 
 bool same_mac(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;

@@ -1,4 +1,5 @@
 #include "email_code.hpp"
+#include "hsm2fa/hex.hpp"
 #include "push_key.hpp"
 #include "use_cases.hpp"
 
@@ -8,13 +9,7 @@ namespace hsm2fa::service {
 Result<std::string> random_hex_id(RandomSource& random) {
   std::array<std::uint8_t, 16> bytes{};
   if (auto st = random.fill(bytes); !st) return std::move(st).error();
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::uint8_t b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
+  return to_hex(bytes);
 }
 
 namespace use_case {
