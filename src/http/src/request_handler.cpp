@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <exception>
+#include <optional>
 #include <span>
+#include <variant>
 
 #include "handler_call.hpp"
 #include "json_body.hpp"
@@ -67,6 +69,29 @@ Response user(const Call& call) {
   return json_response(200, user_json(*view));
 }
 
+// The terms shared by the single and the bulk two-factor switch: "until" as unix seconds (0: no
+// end) and the reason, which disabling requires. Either the terms or the 400 to send.
+struct SwitchTerms {
+  std::int64_t until = 0;
+  std::string_view reason;
+};
+
+std::variant<SwitchTerms, Response> switch_terms(bool enabled,
+                                                 std::optional<std::string_view> until,
+                                                 std::optional<std::string_view> reason) {
+  SwitchTerms terms;
+  if (until) {
+    const auto parsed = parse_rfc3339(*until);
+    if (!parsed) return error_response(400, "invalid_request", "\"until\" must be RFC 3339");
+    terms.until = *parsed;
+  }
+  terms.reason = reason.value_or("");
+  if (!enabled && terms.reason.empty()) {
+    return error_response(400, "invalid_request", "disabling two-factor needs a \"reason\"");
+  }
+  return terms;
+}
+
 Response two_factor(const Call& call) {
   auto enabled = call.body.boolean("enabled");
   auto reason = call.body.string("reason");
@@ -75,16 +100,9 @@ Response two_factor(const Call& call) {
   if (!reason) return bad_request(reason.error());
   if (!until) return bad_request(until.error());
   if (!*enabled) return error_response(400, "invalid_request", "field \"enabled\" is required");
-  std::int64_t until_s = 0;
-  if (*until) {
-    const auto parsed = parse_rfc3339(**until);
-    if (!parsed) return error_response(400, "invalid_request", "\"until\" must be RFC 3339");
-    until_s = *parsed;
-  }
-  const std::string_view why = reason->value_or("");
-  if (!**enabled && why.empty()) {
-    return error_response(400, "invalid_request", "disabling two-factor needs a \"reason\"");
-  }
+  auto terms = switch_terms(**enabled, *until, *reason);
+  if (auto* refused = std::get_if<Response>(&terms)) return std::move(*refused);
+  const auto [until_s, why] = std::get<SwitchTerms>(terms);
   auto view = call.service.set_two_factor(call.caller, call.route.tenant, call.route.user,
                                           **enabled, why, until_s);
   if (!view) return service_error_response(view.error(), call.caller.request_id);
@@ -107,16 +125,9 @@ Response bulk(const Call& call) {
   if ((*users)->size() > service::kMaxBulkUsers) {
     return error_response(400, "invalid_request", "at most 10000 users per request");
   }
-  std::int64_t until_s = 0;
-  if (*until) {
-    const auto parsed = parse_rfc3339(**until);
-    if (!parsed) return error_response(400, "invalid_request", "\"until\" must be RFC 3339");
-    until_s = *parsed;
-  }
-  const std::string_view why = reason->value_or("");
-  if (!**enabled && why.empty()) {
-    return error_response(400, "invalid_request", "disabling two-factor needs a \"reason\"");
-  }
+  auto terms = switch_terms(**enabled, *until, *reason);
+  if (auto* refused = std::get_if<Response>(&terms)) return std::move(*refused);
+  const auto [until_s, why] = std::get<SwitchTerms>(terms);
   std::vector<std::string> ids;
   ids.reserve((*users)->size());
   for (const json::value& entry : **users) {
