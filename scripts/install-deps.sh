@@ -17,6 +17,8 @@ packages=(
   softhsm2 opensc
   # tests and tools
   curl sqlite3 python3 python3-cryptography python3-aiosmtpd gnuplot-nox
+  # the login demo's browser tests (tests/browser): headless Chromium driven by Selenium
+  chromium chromium-driver python3-selenium
   # the PostgreSQL store's tests start a throw-away server (initdb, pg_ctl)
   postgresql
 )
