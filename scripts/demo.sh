@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's "Login demo": builds hsm2fad, prepares a development token and config under
 # $HSM2FA_VAR (default ./var/demo, apart from scripts/run.sh's ./var; a second run reuses all
-# of it), starts hsm2fad in the background and the login demo (examples/login-demo) in the
-# foreground, and prints its URL. Ctrl-C stops both.
+# of it), starts hsm2fad and the login demo (examples/login-demo), and prints its URL. Ctrl-C
+# (or SIGTERM/SIGHUP to this script alone) stops both, and so does either of them stopping: no
+# demo is left in front of a stopped daemon, none listening after the script has gone.
 #
 # Email codes are on with delivery "caller": hsm2fad hands each code to the demo, which writes the
 # message into $HSM2FA_VAR/login-demo/mail/ (or sends it through DEMO_SMTP=host:port).
@@ -38,17 +39,38 @@ fi
 scripts/dev-token.sh
 export SOFTHSM2_CONF="$var/softhsm2.conf"
 
+# Both processes run in the background so that a signal to this script alone (not only Ctrl-C to
+# the whole process group) reaches the traps below, which stop them; `wait` returns on a trapped
+# signal at once.
+children=()
+stop_children() {
+  [ ${#children[@]} -eq 0 ] && return 0
+  kill "${children[@]}" 2>/dev/null || true
+  wait "${children[@]}" 2>/dev/null || true
+}
+trap stop_children EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
 "$BUILD_DIR/bin/hsm2fad" --config "$var/hsm2fa.toml" 2>>"$var/hsm2fad.log" &
 daemon=$!
-trap 'kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null' EXIT
-for _ in $(seq 100); do
-  curl -fsS --unix-socket "$var/hsm2fa.sock" http://localhost/v1/health >/dev/null 2>&1 && break
+children+=("$daemon")
+healthy() {
+  curl -fsS --unix-socket "$var/hsm2fa.sock" http://localhost/v1/health >/dev/null 2>&1
+}
+for _ in $(seq 300); do
+  healthy && break
   if ! kill -0 "$daemon" 2>/dev/null; then
     echo "demo: hsm2fad stopped; see $var/hsm2fad.log" >&2
     exit 1
   fi
   sleep 0.1
 done
+if ! healthy; then
+  echo "demo: hsm2fad is not healthy after 30 s; see $var/hsm2fad.log" >&2
+  exit 1
+fi
 
 # Demo accounts, once: random passwords into a file only the owner reads (never on a command line).
 demo=examples/login-demo
@@ -81,4 +103,13 @@ EOF
 smtp=()
 [ -n "${DEMO_SMTP:-}" ] && smtp=(--smtp "$DEMO_SMTP")
 /usr/bin/python3 "$demo/server.py" serve --socket "$var/hsm2fa.sock" --state "$state" \
-  --listen "$listen" "${smtp[@]}"
+  --listen "$listen" "${smtp[@]}" &
+children+=("$!")
+status=0
+wait -n || status=$?
+if ! kill -0 "$daemon" 2>/dev/null; then
+  echo "demo: hsm2fad stopped; see $var/hsm2fad.log" >&2
+else
+  echo "demo: the login demo stopped" >&2
+fi
+exit "$((status == 0 ? 1 : status))"

@@ -18,7 +18,7 @@ packages=(
   # tests and tools
   curl sqlite3 python3 python3-cryptography python3-aiosmtpd gnuplot-nox
   # the login demo's browser tests (tests/browser): headless Chromium driven by Selenium
-  chromium chromium-driver python3-selenium
+  chromium chromium-driver python3-selenium zbar-tools
   # the PostgreSQL store's tests start a throw-away server (initdb, pg_ctl)
   postgresql
 )

@@ -52,7 +52,11 @@ def serve(args):
     client = Hsm2faClient(args.socket, tenant=args.tenant)
     demo = Demo(client, users, mail_sender(args.state, args.smtp), args.origin or host,
                 not args.no_email_codes)
-    server = ThreadingHTTPServer((host, int(port)), make_handler(demo))
+    try:
+        server = ThreadingHTTPServer((host, int(port)), make_handler(demo))
+    except OSError as e:  # the port taken, or an address not on this machine
+        print(f"login-demo: cannot listen on {args.listen}: {e.strerror}", file=sys.stderr)
+        return 1
     server.daemon_threads = True
     print(f"login-demo: listening on http://{args.listen}/ (hsm2fad at {args.socket})", flush=True)
     try:

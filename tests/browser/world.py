@@ -2,8 +2,9 @@
 harness), an SMTP sink, the login demo (examples/login-demo) on a loopback port, and headless
 Chromium driven by Selenium.
 
-Skips the module (ctest's SKIP_REGULAR_EXPRESSION) when Chromium, its driver or Selenium is not
-installed, except under CI, where that is a failure: CI installs them (scripts/install-deps.sh).
+Skips the module (ctest's SKIP_REGULAR_EXPRESSION) when Chromium, its driver, Selenium or zbarimg
+is not installed, except under CI, where that is a failure: CI installs them
+(scripts/install-deps.sh).
 """
 
 import importlib.util
@@ -12,6 +13,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import urllib.request
@@ -26,6 +28,7 @@ from smtp_sink import SmtpSink  # noqa: E402
 
 CHROMIUM = os.environ.get("HSM2FA_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("HSM2FA_CHROMEDRIVER", "/usr/bin/chromedriver")
+ZBARIMG = os.environ.get("HSM2FA_ZBARIMG", "/usr/bin/zbarimg")  # zbar-tools: reads the QR image
 PYTHON = "/usr/bin/python3"
 
 # After 4 free failures the next code waits 30 s: "five wrong codes" meet the back-off.
@@ -34,7 +37,7 @@ THROTTLE = {"free_failures": 4, "base_ms": 30000, "max_wait_ms": 60000, "max_fai
 
 
 def require_browser():
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER, ZBARIMG) if not os.access(p, os.X_OK)]
     if importlib.util.find_spec("selenium") is None:
         missing.append("python3-selenium")
     if missing:
@@ -66,6 +69,23 @@ challenge_ttl_seconds = 120
 number_matching = false
 max_challenges_per_minute = 20
 """
+
+
+def read_qr(png, workdir):
+    """The text of the QR code in a PNG picture, read by zbarimg as a phone's camera would, or
+    None when it finds none. The picture holds a pairing secret: it goes to a private file that is
+    removed at once, and nothing zbarimg read is ever part of an error message."""
+    with tempfile.NamedTemporaryFile(dir=workdir, suffix=".png") as picture:
+        picture.write(png)
+        picture.flush()
+        read = subprocess.run([ZBARIMG, "--raw", "-q", picture.name], capture_output=True,
+                              timeout=30)
+    if read.returncode == 4:  # zbarimg: the picture holds no code it can read
+        return None
+    if read.returncode != 0:
+        raise AssertionError(f"zbarimg exited {read.returncode}: "
+                             f"{read.stderr.decode(errors='replace')[:300]}")
+    return read.stdout.decode().rstrip("\n")
 
 
 def free_port():
