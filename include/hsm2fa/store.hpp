@@ -107,6 +107,16 @@ class Store {
     (void)limit;
     return make_error(Errc::internal, "this store cannot list credentials");
   }
+  // Bulk path (migration, the scale bench): inserts `credentials` as given (state, seed, step;
+  // ids are assigned), in transactions of at most kImportBatchRows rows, each durable before the
+  // next starts. All or nothing per transaction: on an error (conflict if a user already has a
+  // credential in that state, invalid_argument for an empty tenant, user or seed) the earlier
+  // transactions stay committed and the answer is the error. No seed is returned or destroyed.
+  static constexpr std::size_t kImportBatchRows = 10000;
+  virtual Status import_totp_batch(std::span<const TotpCredential> credentials) {
+    (void)credentials;
+    return make_error(Errc::internal, "this store cannot import credentials in bulk");
+  }
   // Stores a new pending credential, replacing the user's pending one if any.
   virtual Result<PendingPut> put_pending_totp(const TotpCredential& pending) = 0;
   // Pending -> active, with the locked seed ref and the step its confirmation code used (so that

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "../push_columns.hpp"
+#include "bulk_import.hpp"
 #include "connection_pool.hpp"
 #include "migrations.hpp"
 #include "transaction.hpp"
@@ -151,6 +152,14 @@ class PostgresStore final : public Store {
       }
       return out;
     });
+  }
+
+  Status import_totp_batch(std::span<const TotpCredential> credentials) override {
+    for (std::size_t at = 0; at < credentials.size(); at += kImportBatchRows) {
+      auto rows = credentials.subspan(at, std::min(kImportBatchRows, credentials.size() - at));
+      HSM2FA_CHECK(on_connection([&](PgConnection& conn) { return insert_totp_rows(conn, rows); }));
+    }
+    return {};
   }
 
   Result<PendingPut> put_pending_totp(const TotpCredential& pending) override {

@@ -63,6 +63,8 @@ class Connection {
 
   std::int64_t last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_); }
   int changes() const noexcept { return sqlite3_changes(db_); }
+  // False in autocommit mode, including after SQLite rolled a failed transaction back by itself.
+  bool in_transaction() const noexcept { return sqlite3_get_autocommit(db_) == 0; }
 
   // store_unavailable with `what` and SQLite's message for the connection's last error.
   Error error(std::string_view what) const;

@@ -1,6 +1,8 @@
-// The SQLite Store: one connection, serialised by a mutex (SQLite writes one transaction at a
-// time anyway). Instances on the same file, in this or other processes, stay consistent: every
-// write is a BEGIN IMMEDIATE transaction and the busy timeout queues them.
+// The SQLite Store: concurrent reads on pooled reader connections (WAL), writes batched by group
+// commit on one writer connection (group_commit.hpp): one transaction and one fsync for the
+// writes that arrive while the previous batch is being synced. Instances on the same file, in
+// this or other processes, stay consistent: every batch is a BEGIN IMMEDIATE transaction and the
+// busy timeout queues them.
 #pragma once
 
 #include <memory>

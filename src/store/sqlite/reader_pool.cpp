@@ -1,0 +1,30 @@
+#include "reader_pool.hpp"
+
+namespace hsm2fa::store::sqlite {
+
+ReaderPool::Lease::~Lease() {
+  if (pool_ != nullptr && conn_ != nullptr) pool_->give_back(std::move(conn_));
+}
+
+Result<ReaderPool::Lease> ReaderPool::acquire() {
+  {
+    std::lock_guard lock(mu_);
+    if (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(this, std::move(conn));
+    }
+  }
+  auto conn = Connection::open(path_);
+  if (!conn) return std::move(conn).error();
+  // A reader that tried to write would be a bug; SQLite refuses it rather than taking a lock.
+  if (auto ok = (*conn)->exec("PRAGMA query_only=ON"); !ok) return std::move(ok).error();
+  return Lease(this, std::move(conn).value());
+}
+
+void ReaderPool::give_back(std::unique_ptr<Connection> conn) {
+  std::lock_guard lock(mu_);
+  idle_.push_back(std::move(conn));
+}
+
+}  // namespace hsm2fa::store::sqlite
