@@ -7,6 +7,8 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 #include <memory>
 
@@ -152,12 +154,18 @@ Result<std::vector<std::uint8_t>> audit_sign(Token& token,
                                              std::span<const std::uint8_t, 32> sha256_digest) {
   auto* impl = impl_of(token);
   if (impl == nullptr) return make_error(Errc::internal, "audit_sign: not a PKCS#11 token");
-  if (auto status = impl->recover_if_suspect(); !status) return std::move(status).error();
-  auto pair = find_audit_key(*impl);
-  if (!pair) return std::move(pair).error();
-  auto lease = impl->lease();
-  if (!lease) return std::move(lease).error();
-  return sign_in_token(*lease, pair->private_key, sha256_digest);
+  std::array<std::uint8_t, 32> digest;
+  std::copy(sha256_digest.begin(), sha256_digest.end(), digest.begin());
+  return impl->gate().run<std::vector<std::uint8_t>>(
+      "audit signature",
+      [self = impl->shared_from_this(), digest]() -> Result<std::vector<std::uint8_t>> {
+        if (auto status = self->recover_if_suspect(); !status) return std::move(status).error();
+        auto pair = find_audit_key(*self);
+        if (!pair) return std::move(pair).error();
+        auto lease = self->lease();
+        if (!lease) return std::move(lease).error();
+        return sign_in_token(*lease, pair->private_key, digest);
+      });
 }
 
 Result<std::string> audit_public_key_pem(Token& token) {

@@ -157,6 +157,10 @@ bool breaks_session(CK_RV rv) noexcept {
   }
 }
 
+bool loses_session(CK_RV rv) noexcept {
+  return rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED;
+}
+
 bool suggests_lost_login(CK_RV rv) noexcept {
   return rv == CKR_USER_NOT_LOGGED_IN || rv == CKR_KEY_HANDLE_INVALID ||
          rv == CKR_OBJECT_HANDLE_INVALID || rv == CKR_WRAPPING_KEY_HANDLE_INVALID ||

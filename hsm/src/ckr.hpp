@@ -18,6 +18,9 @@ Errc errc_for(CK_RV rv) noexcept;
 // True when the session the call ran on can no longer be trusted and must be replaced.
 bool breaks_session(CK_RV rv) noexcept;
 
+// True when only that session was lost (not the token): the same call may work on a new one.
+bool loses_session(CK_RV rv) noexcept;
+
 // True for answers seen after the login was lost (SoftHSM2 drops private handles on logout).
 bool suggests_lost_login(CK_RV rv) noexcept;
 

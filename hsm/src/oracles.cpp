@@ -25,9 +25,8 @@ class TokenKeyOracle final : public HmacOracle {
       : token_(std::move(token)), alg_(alg), key_(key) {}
   HashAlg algorithm() const noexcept override { return alg_; }
   Result<std::vector<Mac>> mac_counters(std::span<const std::uint64_t> counters) override {
-    auto lease = token_->lease();
-    if (!lease) return std::move(lease).error();
-    return mac_each(*lease, alg_, key_, counters);
+    return token_->with_session_retry(
+        [&](SessionPool::Lease& lease) { return mac_each(lease, alg_, key_, counters); });
   }
 
  private:

@@ -21,14 +21,18 @@ Result<std::shared_ptr<SeedVault>> make_seed_vault(std::shared_ptr<Token> token,
   }
   // The audit log cannot be sealed and checkpointed without it: no service without an audit.
   if (auto status = check_audit_key(*impl); !status) return std::move(status).error();
-  if (config.custody == Custody::token) return make_token_vault(std::move(impl));
+  if (config.custody == Custody::token) {
+    auto vault = make_token_vault(impl);
+    if (!vault) return vault;
+    return gate_vault(std::move(impl), std::move(*vault));
+  }
 
   auto vault = make_wrapped_vault(impl, *wrap);
   if (!vault) return vault;
   if (auto status = self_test_wrapped(*impl, **vault, *wrap); !status) {
     return std::move(status).error();
   }
-  return vault;
+  return gate_vault(std::move(impl), std::move(*vault));
 }
 
 }  // namespace hsm2fa::hsm

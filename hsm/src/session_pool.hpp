@@ -22,7 +22,8 @@ class SessionPool {
     Lease(Lease&& other) noexcept
         : pool_(std::exchange(other.pool_, nullptr)),
           session_(std::move(other.session_)),
-          broken_(other.broken_) {}
+          broken_(other.broken_),
+          last_error_(other.last_error_) {}
     Lease& operator=(Lease&&) = delete;
     ~Lease();
 
@@ -33,6 +34,7 @@ class SessionPool {
     CK_RV raw(std::string_view name, CK_RV (*CK_FUNCTION_LIST::*member)(CK_SESSION_HANDLE, P...),
               A... args) {
       CK_RV rv = session_->raw(name, member, args...);
+      if (rv != CKR_OK) last_error_ = rv;
       if (breaks_session(rv)) broken_ = true;
       if (broken_ || suggests_lost_login(rv)) pool_->login_suspect_.store(true);
       return rv;
@@ -44,6 +46,8 @@ class SessionPool {
       if (rv == CKR_OK) return {};
       return Cryptoki::error(name, rv);
     }
+    // The CK_RV of the last call through raw()/call() on this lease that failed, or CKR_OK.
+    CK_RV last_error() const noexcept { return last_error_; }
     // For failures seen by helpers that call through session() directly.
     void mark_broken_if(const Error& error) noexcept {
       if (error.code == Errc::hsm_unavailable) {
@@ -59,6 +63,7 @@ class SessionPool {
     SessionPool* pool_;
     std::unique_ptr<Session> session_;
     bool broken_ = false;
+    CK_RV last_error_ = CKR_OK;
   };
 
   SessionPool(Cryptoki ck, CK_SLOT_ID slot, std::size_t bound)

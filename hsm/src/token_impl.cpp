@@ -5,6 +5,21 @@
 #include "attributes.hpp"
 
 namespace hsm2fa::hsm {
+namespace {
+
+GateConfig gate_config(const TokenConfig& config) {
+  GateConfig gate;
+  gate.call_timeout = config.call_timeout;
+  gate.breaker.failures_to_open = config.breaker_failures;
+  gate.breaker.first_backoff = config.breaker_backoff_min;
+  gate.breaker.max_backoff = config.breaker_backoff_max;
+  return gate;
+}
+
+}  // namespace
+}  // namespace hsm2fa::hsm
+
+namespace hsm2fa::hsm {
 
 Result<std::shared_ptr<TokenImpl>> TokenImpl::open(const TokenConfig& config) {
   auto module = Module::load(config.module_path);
@@ -22,6 +37,7 @@ TokenImpl::TokenImpl(TokenConfig config, std::shared_ptr<Module> module, CK_SLOT
       module_(std::move(module)),
       stats_(std::make_unique<CallStats>()),
       slot_(slot),
+      gate_(gate_config(config_)),
       pool_(Cryptoki(module_->functions(), stats_.get()), slot, config_.sessions) {}
 
 TokenImpl::~TokenImpl() {
@@ -63,6 +79,11 @@ Status TokenImpl::login_locked() {
 }
 
 Status TokenImpl::check() {
+  return gate_.run<void>("login probe",
+                         [self = shared_from_this()] { return self->probe_login(); });
+}
+
+Status TokenImpl::probe_login() {
   std::lock_guard lock(login_mutex_);
   if (keeper_) {
     CK_SESSION_INFO info{};
@@ -80,7 +101,7 @@ Status TokenImpl::check() {
 
 Status TokenImpl::recover_if_suspect() {
   if (!pool_.take_login_suspect()) return {};
-  return check();
+  return probe_login();
 }
 
 Result<SessionPool::Lease> TokenImpl::lease() {
@@ -94,7 +115,11 @@ TokenStats TokenImpl::stats() const {
   out.errors_by_rv = stats_->errors();
   out.sessions_open = pool_.open_count();
   out.sessions_in_use = pool_.in_use_count();
-  out.up = up_.load();
+  const bool breaker_closed = gate_.breaker().state() == CircuitBreaker::State::closed;
+  out.up = up_.load() && breaker_closed;
+  out.breaker_open = !breaker_closed;
+  out.call_timeouts = gate_.timeouts();
+  out.breaker_refusals = gate_.refusals();
   return out;
 }
 

@@ -12,16 +12,30 @@
 #include "hsm2fa/hsm/token.hpp"
 #include "module.hpp"
 #include "session_pool.hpp"
+#include "token_gate.hpp"
 
 namespace hsm2fa::hsm {
 
-class TokenImpl final : public Token {
+class TokenImpl final : public Token, public std::enable_shared_from_this<TokenImpl> {
  public:
   static Result<std::shared_ptr<TokenImpl>> open(const TokenConfig& config);
   ~TokenImpl() override;
 
+  // probe_login() through the gate (deadline and circuit breaker).
   Status check() override;
   TokenStats stats() const override;
+
+  // The login probe Token::check() documents, run on the caller's thread.
+  Status probe_login();
+  // Deadline and circuit breaker for the operations callers ask of this token.
+  TokenGate& gate() noexcept { return gate_; }
+
+  // Runs `op(lease)` on a pooled session; if it failed because that session was lost (handle
+  // invalid, session closed), runs it once more on a fresh session. Only for operations that
+  // change nothing in the token (an HMAC, random bytes): a failed C_GenerateKey may have made
+  // its key, so it is never retried blindly.
+  template <class Op>
+  auto with_session_retry(Op op) -> decltype(op(std::declval<SessionPool::Lease&>()));
 
   // A pooled, logged-in session; waits while all `config.sessions` are leased. After a call
   // failed in a way that suggests a lost login, probes it first (check()), logging in again once
@@ -54,8 +68,20 @@ class TokenImpl final : public Token {
   std::mutex keys_mutex_;
   std::map<std::pair<CK_OBJECT_CLASS, std::string>, std::pair<std::uint64_t, CK_OBJECT_HANDLE>>
       keys_;          // (class, label) -> epoch, handle
+  TokenGate gate_;    // its workers stop before the login and module go
   SessionPool pool_;  // declared last: its sessions close before the login and module go
 };
+
+template <class Op>
+auto TokenImpl::with_session_retry(Op op) -> decltype(op(std::declval<SessionPool::Lease&>())) {
+  for (int attempt = 1;; ++attempt) {
+    auto lease = this->lease();
+    if (!lease) return std::move(lease).error();
+    auto result = op(*lease);
+    if (result.ok() || attempt == 2 || !loses_session(lease->last_error())) return result;
+    // The lease ends here: the lost session is closed, the next lease() re-checks the login.
+  }
+}
 
 // Reads the first line of a PIN file (trailing CR/LF dropped). Errc::config if unreadable/empty.
 Result<SecretBytes> read_pin_file(const std::filesystem::path& path);

@@ -165,16 +165,20 @@ class TokenVault final : public SeedVault {
     auto objects = find_objects(lease->session(), match);
     if (!objects) return std::move(objects).error();
     std::map<SeedId, CK_OBJECT_HANDLE> handles;
+    // Start-up cost is linear in the seeds: one C_GetAttributeValue each (label and id together,
+    // into buffers that fit ours), not a size query and a read per attribute. A label or id that
+    // does not fit is not one of our seeds.
+    const std::size_t label_size = label_prefix_.size() + 2 * std::tuple_size_v<SeedId>;
     for (CK_OBJECT_HANDLE object : *objects) {
-      auto name = read_bytes(lease->session(), object, CKA_LABEL);
-      if (!name) return std::move(name).error();
-      std::string text(name->begin(), name->end());
-      if (text.rfind(label_prefix_, 0) != 0) continue;
-      auto id = read_bytes(lease->session(), object, CKA_ID);
-      if (!id) return std::move(id).error();
-      if (id->size() != 16) continue;
-      SeedId key;
-      std::copy(id->begin(), id->end(), key.begin());
+      std::array<char, 256> name{};
+      SeedId key{};
+      CK_ATTRIBUTE wanted[] = {{CKA_LABEL, name.data(), name.size()},
+                               {CKA_ID, key.data(), key.size()}};
+      CK_RV rv = lease->raw(HSM2FA_P11(C_GetAttributeValue), object, wanted, CK_ULONG{2});
+      if (rv == CKR_BUFFER_TOO_SMALL) continue;
+      if (rv != CKR_OK) return Cryptoki::error("C_GetAttributeValue", rv);
+      if (wanted[0].ulValueLen != label_size || wanted[1].ulValueLen != key.size()) continue;
+      if (std::string_view(name.data(), label_size).rfind(label_prefix_, 0) != 0) continue;
       handles[key] = object;
     }
     handles_ = std::move(handles);

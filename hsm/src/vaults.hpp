@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "attributes.hpp"
 #include "hsm2fa/seed_vault.hpp"
 #include "token_impl.hpp"
 
@@ -15,6 +16,12 @@ Result<std::shared_ptr<SeedVault>> make_token_vault(std::shared_ptr<TokenImpl> t
 // MAC key. The keys must already have passed checked_key.
 Result<std::shared_ptr<SeedVault>> make_wrapped_vault(std::shared_ptr<TokenImpl> token,
                                                       CK_MECHANISM_TYPE wrap);
+
+// `inner`, its operations and its oracles' under the token's gate (deadline, circuit breaker).
+std::shared_ptr<SeedVault> gate_vault(std::shared_ptr<TokenImpl> token,
+                                      std::shared_ptr<SeedVault> inner);
+// The vault under gate_vault's wrapper (`vault` itself if it is not one): for its statistics.
+const SeedVault& ungated(const SeedVault& vault) noexcept;
 
 // Zero-pads `seed` to the digest length of `alg` (SoftHSM2 refuses shorter HMAC keys; HMAC pads
 // with zeros anyway). invalid_argument when empty or longer than 64 bytes.

@@ -2,8 +2,13 @@
 // Pending (exportable) seeds are wrapped under the pending KEK, whose unwrap template allows a
 // readable key; locked seeds under the active KEK, whose unwrap template forces a sensitive,
 // non-extractable, sign-only session key. Every ref is authenticated by the service MAC key.
+// Active keys are kept unwrapped in a bounded cache (key_cache.hpp) keyed by the whole ref, so a
+// repeat verification skips the unwrap and the destroy. The ref's MAC is still checked every time
+// (see oracle()).
 #include <openssl/crypto.h>
 
+#include "hsm2fa/hsm/key_cache_stats.hpp"
+#include "key_cache.hpp"
 #include "key_specs.hpp"
 #include "oracles.hpp"
 #include "seed_ref.hpp"
@@ -18,7 +23,13 @@ constexpr std::string_view kRefPurpose = "seed-ref";
 class WrappedVault final : public SeedVault {
  public:
   WrappedVault(std::shared_ptr<TokenImpl> token, CK_MECHANISM_TYPE wrap)
-      : token_(std::move(token)), wrap_(wrap) {}
+      : token_(std::move(token)), wrap_(wrap) {
+    if (const std::size_t size = token_->config().key_cache_size; size > 0) {
+      cache_ = std::make_shared<KeyCache>(token_, size);
+    }
+  }
+
+  KeyCacheStats cache_stats() const { return cache_ ? cache_->stats() : KeyCacheStats{}; }
 
   Custody custody() const noexcept override { return Custody::wrapped; }
 
@@ -63,10 +74,26 @@ class WrappedVault final : public SeedVault {
   }
 
   Result<std::unique_ptr<HmacOracle>> oracle(const SeedRef& ref) override {
-    auto lease = token_->lease();
+    auto lease = token_->lease();  // first: it notices a lost login, which empties the cache
     if (!lease) return std::move(lease).error();
+    // The MAC check runs on hits too: it costs one HMAC under a token key, and it is what proves
+    // the token still holds its keys. A session object can outlive them (SoftHSM2 keeps it in
+    // the process's memory after the token is zeroised or its directory removed); without the
+    // check, a cached key would keep verifying with the token gone.
     auto opened = open(*lease, ref);
-    if (!opened) return std::move(opened).error();
+    if (!opened) {
+      if (cache_ && opened.error().code == Errc::hsm_unavailable) cache_->flush();
+      return std::move(opened).error();
+    }
+    if (cache_ && !opened->ref.pending) {  // pending keys are readable: never kept
+      if (auto key = cache_->find(ref.encoded)) {
+        return make_cached_key_oracle(std::move(*lease), std::move(key), cache_);
+      }
+      auto key = cache_->insert(ref.encoded, opened->ref.alg, *lease,
+                                [&](const Session& owner) { return unwrap_in(owner, *opened); });
+      if (!key) return std::move(key).error();
+      return make_cached_key_oracle(std::move(*lease), std::move(*key), cache_);
+    }
     auto key = unwrap(*lease, *opened);
     if (!key) return std::move(key).error();
     return make_session_key_oracle(token_, opened->ref.alg, std::move(*lease), std::move(*key));
@@ -104,6 +131,7 @@ class WrappedVault final : public SeedVault {
   }
 
   Status destroy(const SeedRef& ref) override {
+    if (cache_) cache_->forget(ref.encoded);
     auto lease = token_->lease();
     if (!lease) return std::move(lease).error();
     auto opened = open(*lease, ref);
@@ -181,11 +209,33 @@ class WrappedVault final : public SeedVault {
     return unwrap_key(lease, opened.mechanism, opened.kek, opened.ref.wrapped, t);
   }
 
+  // The same unwrap into `owner`, the key cache's session; the cache owns the result.
+  static Result<CK_OBJECT_HANDLE> unwrap_in(const Session& owner, const Opened& opened) {
+    Template t;
+    add_unwrap_rules(t, opened.ref.pending);
+    t.mechanisms(CKA_ALLOWED_MECHANISMS, {hmac_mechanism(opened.ref.alg)});
+    CK_MECHANISM m{opened.mechanism, nullptr, 0};
+    CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
+    auto* wrapped = const_cast<CK_BYTE*>(opened.ref.wrapped.data());
+    if (auto status = owner.call(HSM2FA_P11(C_UnwrapKey), &m, opened.kek, wrapped,
+                                 CK_ULONG{opened.ref.wrapped.size()}, t.data(), t.size(), &handle);
+        !status) {
+      return std::move(status).error();
+    }
+    return handle;
+  }
+
   std::shared_ptr<TokenImpl> token_;
   CK_MECHANISM_TYPE wrap_;
+  std::shared_ptr<KeyCache> cache_;  // null when key_cache_size is 0
 };
 
 }  // namespace
+
+KeyCacheStats key_cache_stats(const SeedVault& vault) {
+  const auto* wrapped = dynamic_cast<const WrappedVault*>(&ungated(vault));
+  return wrapped ? wrapped->cache_stats() : KeyCacheStats{};
+}
 
 Result<std::shared_ptr<SeedVault>> make_wrapped_vault(std::shared_ptr<TokenImpl> token,
                                                       CK_MECHANISM_TYPE wrap) {

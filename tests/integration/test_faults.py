@@ -7,11 +7,14 @@ What must hold (API.md "Errors", DESIGN.md custody model):
   503 hsm_unavailable: never "valid", never a crash, nothing consumed;
 - once the fault stops, the very next requests succeed, without a restart;
 - a stalled token call is cut off at [hsm] call_timeout_ms, answered 503 and counted;
+- with the token gone, the circuit breaker answers 503 without calling the module, health and
+  hsm_up say "down", and the first probe after the back-off brings the service back;
 - a wrong PIN costs exactly one C_Login and stops the daemon with a clear fatal error.
 """
 
 import os
 import subprocess
+import time
 import unittest
 
 from harness import (SOFTHSM_MODULE, Deployment, DeploymentTestCase, binaries, build_dir,
@@ -71,6 +74,25 @@ def clear_faults(d):
         os.unlink(d.control)
     except FileNotFoundError:
         pass
+
+
+def metric(d, name):
+    """The value of an unlabelled sample in /metrics (0 when absent)."""
+    for line in d.get("/metrics").text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == name:
+            return float(parts[1])
+    return 0.0
+
+
+def with_hsm_settings(d, **keys):
+    """Adds keys to the config's [hsm] table (the harness renders only the common ones)."""
+    with open(d.config) as f:
+        text = f.read()
+    extra = "".join(f"{k} = {v}\n" for k, v in keys.items())
+    text = text.replace("[hsm]\n", "[hsm]\n" + extra, 1)
+    with open(d.config, "w") as f:
+        f.write(text)
 
 
 def read_stats(d):
@@ -207,13 +229,11 @@ class TokenCustodyFaults(FaultMatrixMixin, ShimTestCase):
 class StalledToken(ShimTestCase):
     settings = {"call_timeout_ms": 500}
 
-    # Gap: the per-call deadline ([hsm] call_timeout_ms) is not implemented in the token layer
-    # yet; a stalled C_Sign holds the request for the whole stall. Flips when it is.
-    @unittest.expectedFailure
     def test_a_stalled_call_times_out_and_is_counted(self):
         d, user = self.deployment, "stalled"
         generator, _ = enroll_active(self, d, user)
         wait_for_margin(15)
+        before = metric(d, "hsm2fa_hsm_call_timeouts_total")
         set_faults(d, "C_Sign stall ms=6000\nC_SignInit stall ms=6000\n"
                       "C_UnwrapKey stall ms=6000")
         try:
@@ -224,12 +244,12 @@ class StalledToken(ShimTestCase):
         finally:
             clear_faults(d)
         self.assertUnavailable(r, "verify with a stalled token call")
-        metrics = d.get("/metrics").text
-        self.assertIn("hsm2fa_hsm_timeouts_total", metrics, "stalled calls are counted")
+        self.assertGreater(metric(d, "hsm2fa_hsm_call_timeouts_total"), before,
+                           "stalled calls are counted")
 
     def test_a_stalled_call_is_never_valid_and_the_daemon_recovers(self):
-        """What holds today: a stall slower than the client gives no wrong answer, and the
-        daemon answers correctly once the token is fast again."""
+        """A stall longer than call_timeout_ms gives no wrong answer, and the daemon answers
+        correctly once the token is fast again."""
         d, user = self.deployment, "stalled.today"
         generator, _ = enroll_active(self, d, user)
         wait_for_margin(20)
@@ -248,6 +268,71 @@ class StalledToken(ShimTestCase):
             self.assertEqual(r.json(), {"valid": True, "method": "totp"}, "after the stall")
         self.assertAlive()
         self.assertHealthy()
+
+
+class DeadToken(ShimTestCase):
+    """The circuit breaker: with the token gone, requests are answered 503 without reaching the
+    module (the shim counts every call), health and hsm_up say so, and the first probe after
+    the back-off finds the token again once it is back."""
+
+    settings = {"free_failures": 20, "max_failures": 100}
+    FAILURES_TO_OPEN = 3
+    BURST = 60
+
+    @classmethod
+    def setUpClass(cls):
+        cls.deployment = shim_deployment(**cls.settings)
+        try:
+            cls.deployment.provision()
+            with_hsm_settings(cls.deployment, breaker_failures=cls.FAILURES_TO_OPEN,
+                              breaker_backoff_ms=2000, breaker_backoff_max_ms=4000)
+            arm_daemon_env(cls.deployment)
+            cls.deployment.start()
+        except BaseException:
+            cls.deployment.cleanup()
+            raise
+
+    def module_calls(self):
+        return sum(calls for calls, _ in read_stats(self.deployment).values())
+
+    def test_a_burst_against_a_dead_token_is_refused_without_calls_and_recovers(self):
+        d, user = self.deployment, "dead.token"
+        generator, _ = enroll_active(self, d, user)
+        set_faults(d, "* CKR_DEVICE_REMOVED")
+        # Enough failures to open the breaker.
+        for i in range(self.FAILURES_TO_OPEN):
+            r = d.post(user_path(user, "/verify"), {"code": generator.code(generator.step())})
+            self.assertUnavailable(r, f"verify #{i + 1} with the token gone")
+        self.assertEqual(metric(d, "hsm2fa_hsm_breaker_open"), 1, "the breaker opened")
+        calls_before = self.module_calls()
+        refusals_before = metric(d, "hsm2fa_hsm_breaker_refusals_total")
+        for i in range(self.BURST):
+            r = d.post(user_path(user, "/verify"), {"code": generator.code(generator.step())})
+            self.assertUnavailable(r, f"burst verify #{i + 1}")
+        burst_calls = self.module_calls() - calls_before
+        # Only the breaker's occasional probes reach the module, never one call per request.
+        self.assertLess(burst_calls, self.BURST // 2,
+                        f"{burst_calls} module calls for {self.BURST} refused requests")
+        self.assertGreater(metric(d, "hsm2fa_hsm_breaker_refusals_total") - refusals_before,
+                           self.BURST // 2, "refusals are counted")
+        self.assertEqual(metric(d, "hsm2fa_hsm_up"), 0, "hsm_up with the breaker open")
+        r = d.get("/v1/health")
+        self.assertEqual(r.status, 503, f"health with the token gone: {r.summary()}")
+        self.assertEqual(r.json().get("hsm"), "down")
+
+        clear_faults(d)
+        deadline = time.monotonic() + 30
+        while d.get("/v1/health").status != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.assertHealthy()
+        self.assertEqual(metric(d, "hsm2fa_hsm_up"), 1, "hsm_up after the token came back")
+        self.assertEqual(metric(d, "hsm2fa_hsm_breaker_open"), 0)
+        # Nothing was consumed while the token was gone.
+        wait_for_margin(5)
+        code = generator.code(generator.step())
+        r = d.post(user_path(user, "/verify"), {"code": code})
+        self.assertEqual(r.json(), {"valid": True, "method": "totp"}, "verify after recovery")
+        self.assertAlive()
 
 
 class LoginFailure(unittest.TestCase):

@@ -3,6 +3,7 @@
 // header deliberately does not include it.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -28,13 +29,27 @@ struct TokenConfig {
   std::string key_prefix = "hsm2fa";                    // CKA_LABEL prefix of the service's keys
   std::string wrap_mechanism = "CKM_AES_KEY_WRAP_PAD";  // or CKM_AES_KEY_WRAP
   std::size_t sessions = 4;                             // session pool bound
+  // Deadline of one operation (an HMAC, a key made, the login probe...), waited for by the
+  // caller: past it the caller gets hsm_unavailable and the stalled call is left to finish on
+  // its own. Zero: no deadline.
+  std::chrono::milliseconds call_timeout{2000};
+  // Circuit breaker: this many token-gone failures in a row (device, token or session errors,
+  // timeouts) and operations are refused at once; one probe after the back-off, which doubles
+  // from min to max while the probes fail.
+  unsigned breaker_failures = 5;
+  std::chrono::milliseconds breaker_backoff_min{500};
+  std::chrono::milliseconds breaker_backoff_max{10000};
+  std::size_t key_cache_size = 10000;  // wrapped mode: unwrapped active keys kept; 0 disables
 };
 
 struct TokenStats {
   std::uint64_t calls = 0;
   std::map<std::string, std::uint64_t> errors_by_rv;  // "CKR_DEVICE_REMOVED" -> count
   std::size_t sessions_open = 0, sessions_in_use = 0;
-  bool up = false;
+  bool up = false;                     // logged in and the circuit breaker closed
+  bool breaker_open = false;           // open or half-open: operations are refused without a call
+  std::uint64_t call_timeouts = 0;     // operations cut off at TokenConfig::call_timeout
+  std::uint64_t breaker_refusals = 0;  // operations refused by the open breaker
 };
 
 // An opened module + selected token + one user login + a session pool. Thread-safe. The login
@@ -43,6 +58,12 @@ struct TokenStats {
 // or stale-handle CK_RV drops its session and makes the next operation run check() first, so a
 // lost login is restored without a restart (or the operation fails closed). Destroy every vault and
 // oracle first; the module is finalized when the last Token (or init_token) using it goes.
+//
+// Operations of the vaults, their oracles, check(), service_mac, random_bytes and audit_sign run
+// under TokenConfig::call_timeout and the circuit breaker (both answer hsm_unavailable). An
+// operation cut off by its deadline keeps its session until the module returns; what it produced
+// late is discarded, and a seed it made late (generate/import) is destroyed again. An operation
+// still running then keeps the Token alive until it returns.
 class Token {
  public:
   virtual ~Token() = default;
