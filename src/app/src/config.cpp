@@ -17,6 +17,12 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
+// Measured with scripts/bench.sh on 2 cores and SoftHSM2 (bench/README.md): more workers let the
+// token work of some requests overlap the database fsyncs of others (group commit batches grow
+// with them; 16 did best of 1, 4, 8, 16), and SoftHSM2 is fastest with one thread in the token.
+constexpr std::int64_t kDefaultWorkerThreads = 16;
+constexpr std::int64_t kDefaultTokenConcurrency = 1;
+
 bool http_identifier(std::string_view s) {
   if (s.empty() || s.size() > 128) return false;
   for (char ch : s) {
@@ -67,10 +73,12 @@ void read_server(TableReader t, const fs::path& base, AppConfig& c) {
   c.server.read_timeout = seconds(t.integer("read_timeout_seconds", 10, 1, 3600));
   c.server.idle_timeout = seconds(t.integer("idle_timeout_seconds", 60, 1, 86400));
   c.server.shutdown_grace = seconds(t.integer("shutdown_grace_seconds", 10, 0, 600));
+  c.server.worker_threads =
+      static_cast<std::size_t>(t.integer("worker_threads", kDefaultWorkerThreads, 1, 256));
   t.reject_unknown();
 }
 
-void read_hsm(TableReader t, const fs::path& base, AppConfig& c) {
+void read_hsm(TableReader t, const TableReader& server, const fs::path& base, AppConfig& c) {
   std::string module = t.string("module", "/usr/lib/softhsm/libsofthsm2.so");
   if (module.empty()) throw ConfigError(t.key("module"), "must not be empty");
   // A bare file name is left to the loader's search path; a relative path with a directory
@@ -96,8 +104,26 @@ void read_hsm(TableReader t, const fs::path& base, AppConfig& c) {
   c.token.wrap_mechanism = t.one_of("wrap_mechanism", "CKM_AES_KEY_WRAP_PAD",
                                     {"CKM_AES_KEY_WRAP_PAD", "CKM_AES_KEY_WRAP"});
   c.token.sessions = static_cast<std::size_t>(t.integer("sessions", 4, 1, 256));
-  c.server.worker_threads = static_cast<std::size_t>(t.integer("worker_threads", 1, 1, 256));
+  c.token.key_cache_size =
+      static_cast<std::size_t>(t.integer("key_cache_size", 10000, 0, 10000000));
+  // The key's first home, still read: the workers do database work too now, so [server] owns it.
+  if (t.has("worker_threads")) {
+    if (server.has("worker_threads")) {
+      throw ConfigError(t.key("worker_threads"), "set it in [server] only");
+    }
+    c.server.worker_threads = static_cast<std::size_t>(t.integer("worker_threads", 1, 1, 256));
+  }
+  c.service.token_concurrency =
+      static_cast<int>(t.integer("token_concurrency", kDefaultTokenConcurrency, 1, 256));
   c.hsm_call_timeout = milliseconds(t.integer("call_timeout_ms", 2000, 1, 600000));
+  c.token.call_timeout = c.hsm_call_timeout;
+  c.token.breaker_failures = static_cast<unsigned>(t.integer("breaker_failures", 5, 1, 1000));
+  c.token.breaker_backoff_min = milliseconds(t.integer("breaker_backoff_ms", 500, 1, 600000));
+  c.token.breaker_backoff_max =
+      milliseconds(t.integer("breaker_backoff_max_ms", 10000, 1, 3600000));
+  if (c.token.breaker_backoff_max < c.token.breaker_backoff_min) {
+    throw ConfigError(t.key("breaker_backoff_max_ms"), "must not be below breaker_backoff_ms");
+  }
   t.reject_unknown();
 }
 
@@ -316,7 +342,7 @@ Result<AppConfig> load_config(const fs::path& file) {
     const fs::path base = absolute.parent_path();
     TableReader root(&root_table, "");
     read_server(root.table("server"), base, c);
-    read_hsm(root.table("hsm"), base, c);
+    read_hsm(root.table("hsm"), root.table("server"), base, c);
     TableReader store = root.table("store");
     c.store_url = resolve_store_url(store, base);
     store.reject_unknown();

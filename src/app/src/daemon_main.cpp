@@ -16,10 +16,12 @@
 #include "hsm2fa/app/logging.hpp"
 #include "hsm2fa/audit/audit_sink.hpp"
 #include "hsm2fa/clock.hpp"
+#include "hsm2fa/hsm/key_cache_stats.hpp"
 #include "hsm2fa/hsm/token.hpp"
 #include "hsm2fa/http/listen_socket.hpp"
 #include "hsm2fa/http/request_handler.hpp"
 #include "hsm2fa/http/server.hpp"
+#include "hsm2fa/store/group_commit_stats.hpp"
 #include "hsm2fa/store/open_store.hpp"
 #include "secret_file.hpp"
 #include "token_audit_keys.hpp"
@@ -54,7 +56,21 @@ void harden_process() {
 
 http::TokenMetrics token_metrics(const hsm::Token& token) {
   const hsm::TokenStats s = token.stats();
-  return http::TokenMetrics{s.up, s.calls, s.errors_by_rv, s.sessions_open, s.sessions_in_use};
+  return http::TokenMetrics{
+      s.up,           s.calls,         s.errors_by_rv,    s.sessions_open, s.sessions_in_use,
+      s.breaker_open, s.call_timeouts, s.breaker_refusals};
+}
+
+// The token's figures plus those of the wrapped vault's key cache.
+http::TokenMetrics token_metrics(const hsm::Token& token, const SeedVault& vault) {
+  http::TokenMetrics m = token_metrics(token);
+  const hsm::KeyCacheStats cache = hsm::key_cache_stats(vault);
+  m.key_cache_hits = cache.hits;
+  m.key_cache_misses = cache.misses;
+  m.key_cache_evictions = cache.evictions;
+  m.key_cache_size = cache.size;
+  m.key_cache_capacity = cache.capacity;
+  return m;
 }
 
 // Removes the socket file this process bound, however run() ends.
@@ -179,8 +195,9 @@ int run(const app::AppConfig& config) {
     }
   }
 
-  auto metrics = std::make_shared<http::Metrics>(HSM2FA_VERSION,
-                                                 [token_ptr] { return token_metrics(*token_ptr); });
+  const SeedVault* vault_ptr = vault->get();  // outlives the metrics, like the token
+  auto metrics = std::make_shared<http::Metrics>(
+      HSM2FA_VERSION, [token_ptr, vault_ptr] { return token_metrics(*token_ptr, *vault_ptr); });
   auto handler = std::make_shared<const http::RequestHandler>(
       std::shared_ptr<service::TwoFactorService>(std::move(*service)),
       http::AccessPolicy(config.access, static_cast<std::uint32_t>(::getuid())), metrics,
@@ -206,7 +223,21 @@ int run(const app::AppConfig& config) {
     const audit::ChainHead head = (*audit_log)->head();
     spdlog::info("audit: chain head seq {} chain {}", head.seq, head.chain);
   }
+  if (const audit::AuditSyncStats syncs = (*audit_log)->sync_stats(); syncs.syncs > 0) {
+    spdlog::info(
+        "audit: group commit synced {} lines in {} fdatasyncs ({:.2f} per fdatasync, "
+        "largest {}, {} failed)",
+        syncs.lines, syncs.syncs,
+        static_cast<double>(syncs.lines) / static_cast<double>(syncs.syncs), syncs.largest_batch,
+        syncs.failed_syncs);
+  }
   audit_log->reset();
+  if (auto batches = store::group_commit_stats(**store); batches && batches->commits > 0) {
+    spdlog::info("store: group commit wrote {} writes in {} commits ({:.2f} per fsync, largest {})",
+                 batches->writes, batches->commits,
+                 static_cast<double>(batches->writes) / static_cast<double>(batches->commits),
+                 batches->largest_batch);
+  }
   store->reset();
   vault->reset();
   token->reset();

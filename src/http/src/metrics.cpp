@@ -102,6 +102,31 @@ std::string Metrics::render() const {
     out += "hsm2fa_hsm_sessions_open " + std::to_string(token->sessions_open) + "\n";
     header(out, "hsm2fa_hsm_sessions_in_use", "gauge", "Token sessions lent out.");
     out += "hsm2fa_hsm_sessions_in_use " + std::to_string(token->sessions_in_use) + "\n";
+    header(out, "hsm2fa_hsm_call_timeouts_total", "counter",
+           "Token operations cut off at the call timeout (answered 503).");
+    out += "hsm2fa_hsm_call_timeouts_total " + std::to_string(token->call_timeouts) + "\n";
+    header(out, "hsm2fa_hsm_breaker_open", "gauge",
+           "Whether the circuit breaker refuses token work without calling the token.");
+    out += "hsm2fa_hsm_breaker_open " + std::string(token->breaker_open ? "1" : "0") + "\n";
+    header(out, "hsm2fa_hsm_breaker_refusals_total", "counter",
+           "Token operations refused by the open circuit breaker (answered 503).");
+    out += "hsm2fa_hsm_breaker_refusals_total " + std::to_string(token->breaker_refusals) + "\n";
+    if (token->key_cache_capacity > 0) {
+      header(out, "hsm2fa_key_cache_hits_total", "counter",
+             "Verifications that found their unwrapped key cached.");
+      out += "hsm2fa_key_cache_hits_total " + std::to_string(token->key_cache_hits) + "\n";
+      header(out, "hsm2fa_key_cache_misses_total", "counter",
+             "Lookups that had to check and unwrap the seed ref.");
+      out += "hsm2fa_key_cache_misses_total " + std::to_string(token->key_cache_misses) + "\n";
+      header(out, "hsm2fa_key_cache_evictions_total", "counter",
+             "Cached keys destroyed to make room.");
+      out +=
+          "hsm2fa_key_cache_evictions_total " + std::to_string(token->key_cache_evictions) + "\n";
+      header(out, "hsm2fa_key_cache_keys", "gauge", "Unwrapped keys held in the token.");
+      out += "hsm2fa_key_cache_keys " + std::to_string(token->key_cache_size) + "\n";
+      header(out, "hsm2fa_key_cache_capacity", "gauge", "The configured key_cache_size.");
+      out += "hsm2fa_key_cache_capacity " + std::to_string(token->key_cache_capacity) + "\n";
+    }
   }
   return out;
 }

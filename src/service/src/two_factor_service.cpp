@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "service_context.hpp"
+#include "token_permits.hpp"
 #include "use_cases.hpp"
 #include "validation.hpp"
 
@@ -242,6 +243,13 @@ Result<std::unique_ptr<TwoFactorService>> make_two_factor_service(
       return make_error(Errc::config,
                         "tenant " + name + " sends email codes but no SMTP relay is configured");
     }
+  }
+  if (config.token_concurrency > 0) {
+    auto gate = std::make_shared<TokenPermits>(static_cast<std::size_t>(config.token_concurrency));
+    vault = gate_vault(std::move(vault), gate);
+    hsm_probe = gate_probe(std::move(hsm_probe), gate);
+    ports.token_mac = gate_token_mac(std::move(ports.token_mac), gate);
+    ports.random = gate_random(std::move(ports.random), gate);
   }
   if (!ports.random) ports.random = make_openssl_random();
   ServiceContext ctx{std::move(config),    std::move(vault),

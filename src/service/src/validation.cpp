@@ -113,6 +113,9 @@ Status validate_config(const ServiceConfig& config) {
   for (const auto& [name, tenant] : config.tenants) {
     if (auto st = validate_tenant(name, tenant); !st) return st;
   }
+  if (config.token_concurrency < 0 || config.token_concurrency > 256) {
+    return config_error("hsm.token_concurrency must be 0..256");
+  }
   if (config.window < 0 || config.window > kMaxWindow) {
     return config_error("totp.window must be 0..10");
   }

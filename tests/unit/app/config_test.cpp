@@ -49,7 +49,8 @@ TEST_F(ConfigTest, AnEmptyFileTakesEveryDefault) {
   EXPECT_EQ(config->server.read_timeout, std::chrono::seconds(10));
   EXPECT_EQ(config->server.idle_timeout, std::chrono::seconds(60));
   EXPECT_EQ(config->server.shutdown_grace, std::chrono::seconds(10));
-  EXPECT_EQ(config->server.worker_threads, 1u);
+  EXPECT_EQ(config->server.worker_threads, 16u);
+  EXPECT_EQ(config->service.token_concurrency, 1);
   EXPECT_EQ(config->token.module_path, "/usr/lib/softhsm/libsofthsm2.so");
   EXPECT_EQ(config->token.token_uri, "pkcs11:token=hsm2fa");
   EXPECT_EQ(config->token.pin_file, dir_ / "user.pin");
@@ -132,6 +133,20 @@ TEST_F(ConfigTest, BadValuesNameTheKey) {
   EXPECT_EQ(error_of("[tenants.\"bad name\"]\n").rfind("config: tenants.bad name:", 0), 0u);
   EXPECT_EQ(error_of("[access.admin]\nuids = [\"root\"]\n").rfind("config: access.admin.uids:", 0),
             0u);
+}
+
+TEST_F(ConfigTest, WorkerThreadsLiveInServerAndStillReadFromHsm) {
+  auto config = load("[server]\nworker_threads = 6\n[hsm]\ntoken_concurrency = 2\n");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->server.worker_threads, 6u);
+  EXPECT_EQ(config->service.token_concurrency, 2);
+  config = load("[hsm]\nworker_threads = 3\n");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->server.worker_threads, 3u);
+  EXPECT_EQ(error_of("[server]\nworker_threads = 6\n[hsm]\nworker_threads = 3\n"),
+            "config: hsm.worker_threads: set it in [server] only");
+  EXPECT_EQ(error_of("[hsm]\ntoken_concurrency = 0\n"),
+            "config: hsm.token_concurrency: must be between 1 and 256");
 }
 
 TEST_F(ConfigTest, UnknownKeysAreRefused) {

@@ -22,6 +22,12 @@ struct TokenMetrics {
   std::map<std::string, std::uint64_t> errors_by_rv;  // CKR_* name -> count
   std::size_t sessions_open = 0;
   std::size_t sessions_in_use = 0;
+  bool breaker_open = false;           // token work refused without a call (open or half-open)
+  std::uint64_t call_timeouts = 0;     // token operations cut off at [hsm] call_timeout_ms
+  std::uint64_t breaker_refusals = 0;  // token operations refused by the open breaker
+  // Wrapped mode's cache of unwrapped seed keys; rendered only when capacity > 0.
+  std::uint64_t key_cache_hits = 0, key_cache_misses = 0, key_cache_evictions = 0;
+  std::size_t key_cache_size = 0, key_cache_capacity = 0;
 };
 
 class Metrics {

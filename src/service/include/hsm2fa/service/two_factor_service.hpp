@@ -69,6 +69,8 @@ struct ServiceConfig {
   int window = 1;                                            // steps accepted either side of now
   std::chrono::seconds pending_ttl{600};
   ThrottlePolicy throttle;
+  // Threads allowed inside the token at once (token_permits.hpp), 0..256; 0: no gate.
+  int token_concurrency = 0;
 };
 
 // Who asked, for the audit record.
