@@ -7,13 +7,20 @@
 # object and writes results/<stamp>-<custody>.json and .png.
 #
 #   scripts/bench.sh [--custody token|wrapped|both] [--users N] [--store sqlite|postgresql]
-#                    [--seconds S] [--workers N] [--keep] [-- more `hsm2fa bench` options]
+#                    [--seconds S] [--workers N] [--token-concurrency N] [--keep]
+#                    [--scale N] [--token-tmpfs] [-- more `hsm2fa bench` options]
 #
 # Defaults: both custody modes, 20,000 users in wrapped mode and 2,000 in token mode (SoftHSM2
 # makes token objects slowly), each capped by `hsm2fa bench --enroll-seconds` (40 s wrapped, 25 s
 # token) so that both modes finish within about 3 minutes; 2 s per concurrency level (1 to 32
 # connections wrapped; 1 and 8 token, whose few users last about one level per TOTP step);
-# hsm.worker_threads = 1 (the daemon's token-work threads; the ceiling uses the same count).
+# server.worker_threads and hsm.token_concurrency: the daemon's defaults unless given (the ceiling
+# runs token_concurrency threads, as many as the daemon lets into the token at once).
+# --scale N: before the daemon starts, `hsm2fa bench --populate N` adds N users in bulk (seeds
+# generated and wrapped in the token, rows by Store::import_totp_batch); every run also times the
+# daemon from exec to the first /v1/health 200 and reports its RSS at rest and at peak and the
+# database size ("scale", "daemon_rss_*", "db_bytes" in the JSON). --token-tmpfs puts only the
+# token's directory on /dev/shm (token-object creation is disk-bound); the database stays put.
 # Binaries: ${BUILD_DIR:-build}/bin, or $HSM2FAD / $HSM2FA_CLI.
 # The token and the database live under ${TMPDIR:-/tmp}; TMPDIR=/dev/shm (tmpfs) takes disk flushes
 # out of the picture, which attributes time but measures nothing durable.
@@ -26,9 +33,10 @@ cli="${HSM2FA_CLI:-$bin/hsm2fa}"
 module="${HSM2FA_PKCS11_MODULE:-/usr/lib/softhsm/libsofthsm2.so}"
 results="${HSM2FA_RESULTS:-results}"
 
-custody=both users="" store=sqlite seconds=2 workers=1 keep=0
+custody=both users="" store=sqlite seconds=2 workers="" token_concurrency="" keep=0
+scale="" token_tmpfs=0
 extra=()
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --custody) custody="${2:?}"; shift 2 ;;
@@ -36,7 +44,10 @@ while [ $# -gt 0 ]; do
     --store) store="${2:?}"; shift 2 ;;
     --seconds) seconds="${2:?}"; shift 2 ;;
     --workers) workers="${2:?}"; shift 2 ;;
+    --token-concurrency) token_concurrency="${2:?}"; shift 2 ;;
     --keep) keep=1; shift ;;
+    --scale) scale="${2:?}"; shift 2 ;;
+    --token-tmpfs) token_tmpfs=1; shift ;;
     --help|-h) usage 0 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "bench.sh: unknown argument $1" >&2; usage ;;
@@ -51,20 +62,27 @@ for b in "$daemon" "$cli"; do
   [ -x "$b" ] || { echo "bench.sh: $b not built (scripts/build.sh, or set BUILD_DIR)" >&2; exit 2; }
 done
 
-tmp="" pid=""
+tmp="" pid="" shm_tokens=""
 cleanup() {
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   fi
   pid=""
+  # The daemon's parting figure: mean writes per fsync of the SQLite group commit.
+  if [ -n "$tmp" ] && [ -f "$tmp/hsm2fad.log" ]; then
+    grep -ho 'group commit wrote.*' "$tmp/hsm2fad.log" | sed 's/^/bench.sh: /' >&2 || true
+  fi
   if [ -n "$tmp" ] && [ -f "$tmp/pg/cluster" ]; then
     "$pg_cluster" teardown "$tmp/pg" || true
   fi
   if [ -n "$tmp" ]; then
     if [ "$keep" = 1 ]; then echo "bench.sh: kept $tmp" >&2; else rm -rf "$tmp"; fi
   fi
-  tmp=""
+  if [ -n "$shm_tokens" ]; then
+    if [ "$keep" = 1 ]; then echo "bench.sh: kept $shm_tokens" >&2; else rm -rf "$shm_tokens"; fi
+  fi
+  tmp="" shm_tokens=""
 }
 trap cleanup EXIT INT TERM
 
@@ -79,6 +97,7 @@ socket_mode = "0600"
 io_threads = 1
 idle_timeout_seconds = 60
 shutdown_grace_seconds = 5
+${workers:+worker_threads = $workers}
 
 [hsm]
 module = "$module"
@@ -86,7 +105,7 @@ token = "pkcs11:token=bench"
 pin_file = "$1/user.pin"
 custody = "$2"
 sessions = 4
-worker_threads = $workers
+${token_concurrency:+token_concurrency = $token_concurrency}
 
 [store]
 url = "$3"
@@ -102,9 +121,15 @@ CONF
 
 run_one() {  # custody
   tmp="$(mktemp -d "${TMPDIR:-/tmp}/hsm2fa-bench-XXXXXX")"
-  mkdir -m 700 "$tmp/tokens"
+  local tokens="$tmp/tokens"
+  if [ "$token_tmpfs" = 1 ]; then
+    shm_tokens="$(mktemp -d /dev/shm/hsm2fa-bench-tokens-XXXXXX)"
+    tokens="$shm_tokens"
+  else
+    mkdir -m 700 "$tokens"
+  fi
   printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
-    "$tmp/tokens" >"$tmp/softhsm2.conf"
+    "$tokens" >"$tmp/softhsm2.conf"
   export SOFTHSM2_CONF="$tmp/softhsm2.conf"
   new_pin "$tmp/so.pin"
   new_pin "$tmp/user.pin"
@@ -119,6 +144,13 @@ run_one() {  # custody
   "$cli" "${config[@]}" token init --label bench --so-pin-file "$tmp/so.pin" >/dev/null
   "$cli" "${config[@]}" token provision >/dev/null
 
+  local populate=null
+  if [ -n "$scale" ]; then
+    "$cli" bench "${config[@]}" --populate "$scale" >"$tmp/populate.json"
+    populate="$(cat "$tmp/populate.json")"
+  fi
+
+  local exec_ns; exec_ns=$(date +%s%N)
   "$daemon" "${config[@]}" </dev/null >>"$tmp/hsm2fad.log" 2>&1 &
   pid=$!
   local started=$SECONDS
@@ -129,12 +161,17 @@ run_one() {  # custody
       tail -20 "$tmp/hsm2fad.log" >&2
       return 1
     fi
-    sleep 0.1
+    sleep 0.02
   done
+  local ready_ns; ready_ns=$(date +%s%N)
+  printf '{"populate":%s,"startup_to_ready_s":%s,"token_dir_on_tmpfs":%s}\n' "$populate" \
+    "$(awk -v a="$exec_ns" -v b="$ready_ns" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')" \
+    "$([ "$token_tmpfs" = 1 ] && echo true || echo false)" >"$tmp/scale.json"
+  echo "bench.sh: start-up to ready: $(cat "$tmp/scale.json")" >&2
 
   local rc=0
   "$cli" bench "${config[@]}" ${users:+--users "$users"} --seconds "$seconds" \
-    --results "$results" "${extra[@]}" || rc=$?
+    --results "$results" --daemon-pid "$pid" --scale-json "$tmp/scale.json" "${extra[@]}" || rc=$?
   cleanup
   return "$rc"
 }

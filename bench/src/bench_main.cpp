@@ -3,7 +3,12 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <thread>
+
+#include <boost/json/parse.hpp>
 
 #include "bench_options.hpp"
 #include "ceiling.hpp"
@@ -12,6 +17,8 @@
 #include "hsm2fa/bench/bench.hpp"
 #include "http_client.hpp"
 #include "json_text.hpp"
+#include "populate.hpp"
+#include "process_figures.hpp"
 #include "report.hpp"
 #include "verify_load.hpp"
 
@@ -59,6 +66,40 @@ double wait_for_users(UserPool& pool, double expected_per_s, double seconds, dou
   return needed;
 }
 
+// `hsm2fa bench --populate N`: the bulk phase of the scale run, with no daemon running.
+int populate_main(const BenchOptions& options, const app::AppConfig& config) {
+  progress("populating %zu users (%s custody)", *options.populate,
+           config.token.custody == Custody::token ? "token" : "wrapped");
+  auto done = populate_users(
+      PopulatePlan{config.token, config.store_url, "default", "scale-", *options.populate});
+  if (!done) {
+    std::fprintf(stderr, "hsm2fa bench: populate: %s\n", done.error().message.c_str());
+    return kExitFailed;
+  }
+  boost::json::object report{{"users", done->users},
+                             {"seconds", done->seconds},
+                             {"per_s", done->seconds > 0 ? done->users / done->seconds : 0.0},
+                             {"generate_seconds", done->generate_seconds},
+                             {"insert_seconds", done->insert_seconds}};
+  if (auto db = sqlite_bytes(config.store_url)) report["db_bytes"] = *db;
+  progress("populated %zu users in %.1f s", done->users, done->seconds);
+  std::printf("%s\n", json_text(report).c_str());
+  return kExitOk;
+}
+
+Result<boost::json::object> read_json_object(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  auto value = boost::json::parse(text.str(), ec);
+  if (ec || !value.is_object()) {
+    return make_error(Errc::invalid_argument,
+                      "--scale-json: " + path.string() + " does not hold a JSON object");
+  }
+  return std::move(value.as_object());
+}
+
 bool healthy(const std::filesystem::path& socket) {
   UnixHttpClient http(socket);
   auto answer = http.call("GET", "/v1/health", "");
@@ -82,6 +123,7 @@ int bench_main(int argc, char** argv) {
     std::fprintf(stderr, "hsm2fa bench: %s\n", config.error().message.c_str());
     return kExitUsage;
   }
+  if (options->populate) return populate_main(*options, *config);
   const auto wall_start = std::chrono::steady_clock::now();
   const auto& socket = config->listen.unix_socket;
   if (!healthy(socket)) {
@@ -92,12 +134,15 @@ int bench_main(int argc, char** argv) {
   const char* custody = token_custody ? "token" : "wrapped";
   const std::size_t users = options->users.value_or(token_custody ? kTokenUsers : kWrappedUsers);
   const unsigned workers = static_cast<unsigned>(config->server.worker_threads);
+  // The ceiling runs as many threads as the daemon lets into the token at once.
+  const unsigned token_threads = static_cast<unsigned>(config->service.token_concurrency);
 
   boost::json::object report;
   report["machine"] = machine_info();
   report["custody"] = custody;
   report["store"] = config->store_url.substr(0, config->store_url.find(':'));
   report["worker_threads"] = workers;
+  report["token_concurrency"] = token_threads;
   report["users"] = users;
   if (token_custody && !options->users) {
     report["users_note"] =
@@ -106,9 +151,21 @@ int bench_main(int argc, char** argv) {
         "users_enrolled";
   }
 
-  progress("ceiling: %s custody, %u thread(s), %.1f s", custody, workers, options->ceiling_seconds);
-  auto ceiling = measure_ceiling(
-      CeilingPlan{config->token, workers, options->ceiling_seconds, token_custody ? 16u : 256u});
+  std::optional<RssPeak> rss_peak;
+  if (options->daemon_pid) {
+    const auto rest = resident_bytes(*options->daemon_pid);
+    if (rest) report["daemon_rss_at_rest_bytes"] = *rest;
+    rss_peak.emplace(*options->daemon_pid);
+  }
+
+  progress("ceiling: %s custody, %u thread(s), %.1f s", custody, token_threads,
+           options->ceiling_seconds);
+  // The ceiling is the uncached token work (unwrap + HMACs + destroy): the load's distinct users
+  // cycle through more keys than the daemon's key cache holds, so that is what they cost.
+  hsm::TokenConfig ceiling_token = config->token;
+  ceiling_token.key_cache_size = 0;
+  auto ceiling = measure_ceiling(CeilingPlan{ceiling_token, token_threads, options->ceiling_seconds,
+                                             token_custody ? 16u : 256u});
   if (!ceiling) {
     std::fprintf(stderr, "hsm2fa bench: ceiling: %s\n", ceiling.error().message.c_str());
     return kExitFailed;
@@ -200,6 +257,16 @@ int bench_main(int argc, char** argv) {
   report["wall_seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   report["clean"] = clean;
+  if (rss_peak) report["daemon_rss_peak_bytes"] = rss_peak->stop();
+  if (auto db = sqlite_bytes(config->store_url)) report["db_bytes"] = *db;
+  if (options->scale_json) {
+    auto scale = read_json_object(*options->scale_json);
+    if (!scale) {
+      std::fprintf(stderr, "hsm2fa bench: %s\n", scale.error().message.c_str());
+      return kExitFailed;
+    }
+    report["scale"] = std::move(*scale);
+  }
 
   const std::string stem = utc_stamp() + "-" + custody;
   report["timestamp"] = stem.substr(0, stem.find('-'));

@@ -8,7 +8,7 @@ namespace hsm2fa::bench {
 const char* const kBenchUsage =
     "usage: hsm2fa bench [--config FILE] [--users N] [--seconds S] [--levels 1,2,4,...]\n"
     "                    [--wrong-every N] [--enroll-connections N] [--ceiling-seconds S]\n"
-    "                    [--results DIR]\n"
+    "                    [--results DIR] [--populate N] [--daemon-pid PID] [--scale-json FILE]\n"
     "  Benchmarks the running hsm2fad of FILE against its token's ceiling. It enrolls users and\n"
     "  spends their codes: run it on a throw-away deployment (scripts/bench.sh makes one).\n"
     "  --users N            users to enroll (default 20000 wrapped, 2000 token custody)\n"
@@ -19,7 +19,11 @@ const char* const kBenchUsage =
     "  --ceiling-seconds S  length of the ceiling measurement (2)\n"
     "  --enroll-seconds S   stop enrolling after S seconds, fewer users then (40; token 25)\n"
     "  --max-wait-seconds S total wait for a fresh time step when users run out (30)\n"
-    "  --results DIR        where <timestamp>-<custody>.json and .png go (results)\n";
+    "  --results DIR        where <timestamp>-<custody>.json and .png go (results)\n"
+    "  --populate N         only add N users in bulk (seeds generated and wrapped in the token,\n"
+    "                       stored by Store::import_totp_batch); no daemon; prints JSON\n"
+    "  --daemon-pid PID     report the daemon's RSS at rest and its peak under load\n"
+    "  --scale-json FILE    a JSON object (populate, start-up figures) to report as \"scale\"\n";
 
 namespace {
 
@@ -88,6 +92,18 @@ Result<BenchOptions> parse_bench_options(int argc, char** argv) {
           o.enroll_connections > 256) {
         return bad(name, "an integer in [1, 256]");
       }
+    } else if (name == "populate") {
+      std::size_t n = 0;
+      if (!parse_number(value, n) || n == 0 || n > 100000000) {
+        return bad(name, "an integer in [1, 100000000]");
+      }
+      o.populate = n;
+    } else if (name == "daemon-pid") {
+      int pid = 0;
+      if (!parse_number(value, pid) || pid <= 0) return bad(name, "a process id");
+      o.daemon_pid = pid;
+    } else if (name == "scale-json") {
+      o.scale_json = value;
     } else if (name == "results") {
       o.results = value;
     } else {

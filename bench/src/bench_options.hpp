@@ -25,6 +25,12 @@ struct BenchOptions {
   unsigned wrong_every = 20;  // 5 % wrong codes
   unsigned enroll_connections = 8;
   std::filesystem::path results = "results";
+  // The scale run (scripts/bench.sh --scale N): --populate N only adds N users in bulk and prints
+  // what it took; a later run given --daemon-pid and --scale-json reports the daemon's memory,
+  // the database size and the populate/start-up figures beside its own.
+  std::optional<std::size_t> populate;
+  std::optional<int> daemon_pid;
+  std::optional<std::filesystem::path> scale_json;
   bool help = false;
 };
 
