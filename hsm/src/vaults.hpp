@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "hsm2fa/seed_vault.hpp"
+#include "kek_ring.hpp"
 #include "token_impl.hpp"
 
 namespace hsm2fa::hsm {
@@ -12,9 +13,11 @@ namespace hsm2fa::hsm {
 Result<std::shared_ptr<SeedVault>> make_token_vault(std::shared_ptr<TokenImpl> token);
 
 // Wrapped mode: seeds as blobs wrapped under the provisioned KEKs, authenticated by the service
-// MAC key. The keys must already have passed checked_key.
+// MAC key. The keys must already have passed checked_key. `keks` (null: kek-1 only, not
+// rotating) says which active KEKs exist; the vault is also a SeedRewrapper.
 Result<std::shared_ptr<SeedVault>> make_wrapped_vault(std::shared_ptr<TokenImpl> token,
-                                                      CK_MECHANISM_TYPE wrap);
+                                                      CK_MECHANISM_TYPE wrap,
+                                                      std::shared_ptr<KekRing> keks = nullptr);
 
 // Zero-pads `seed` to the digest length of `alg` (SoftHSM2 refuses shorter HMAC keys; HMAC pads
 // with zeros anyway). invalid_argument when empty or longer than 64 bytes.

@@ -20,6 +20,11 @@
 
 namespace hsm2fa::hsm {
 
+// Online KEK rotation (wrapped mode, hsm/README-rotation.md). off: active seeds unwrap
+// non-extractable and can never be re-wrapped. trusted: they unwrap sensitive, extractable and
+// CKA_WRAP_WITH_TRUSTED, so only a KEK the security officer made CKA_TRUSTED can wrap them.
+enum class KekRotation { off, trusted };
+
 struct TokenConfig {
   std::string module_path;         // any PKCS#11 module (.so)
   std::string token_uri;           // RFC 7512: token, serial, manufacturer, model, slot-id
@@ -28,6 +33,10 @@ struct TokenConfig {
   std::string key_prefix = "hsm2fa";                    // CKA_LABEL prefix of the service's keys
   std::string wrap_mechanism = "CKM_AES_KEY_WRAP_PAD";  // or CKM_AES_KEY_WRAP
   std::size_t sessions = 4;                             // session pool bound
+  KekRotation kek_rotation = KekRotation::off;
+  // Development/tests only: accept "trusted" on SoftHSM2, whose security officer can make only
+  // public trusted KEKs, kept in clear in the token directory (weaker custody, announced).
+  bool allow_public_kek = false;
 };
 
 struct TokenStats {
@@ -62,9 +71,10 @@ class Token {
 Result<std::shared_ptr<Token>> open_token(const TokenConfig& config);
 
 // Key labels, derived from TokenConfig::key_prefix.
-std::string kek_label(std::string_view prefix);          // "<prefix>-kek-1": active KEK
-std::string pending_kek_label(std::string_view prefix);  // "<prefix>-pending-kek"
-std::string mac_key_label(std::string_view prefix);      // "<prefix>-mac": service MAC key
+std::string kek_label(std::string_view prefix);                   // "<prefix>-kek-1": the first KEK
+std::string kek_label(std::string_view prefix, unsigned number);  // "<prefix>-kek-<number>"
+std::string pending_kek_label(std::string_view prefix);           // "<prefix>-pending-kek"
+std::string mac_key_label(std::string_view prefix);               // "<prefix>-mac": service MAC key
 
 struct ProvisionReport {
   std::vector<std::string> created, existing;  // key labels
