@@ -117,6 +117,19 @@ class SqliteStore final : public Store {
     }
   }
 
+  Result<bool> replace_seed(std::int64_t credential_id, const SeedRef& expected,
+                            const SeedRef& replacement) override {
+    if (replacement.encoded.empty()) return make_error(Errc::invalid_argument, "empty seed ref");
+    std::lock_guard lock(mu_);
+    HSM2FA_TRY(tx, WriteTransaction::begin(*conn_));
+    HSM2FA_TRY(cas, conn_->query("UPDATE totp_credentials SET seed_ref = ?"
+                                 " WHERE id = ? AND seed_ref = ?"));
+    HSM2FA_CHECK(cas->bind(replacement.encoded).bind(credential_id).bind(expected.encoded).run());
+    if (conn_->changes() == 0) return false;
+    HSM2FA_CHECK(tx->commit());
+    return true;
+  }
+
   Result<PendingPut> put_pending_totp(const TotpCredential& pending) override {
     HSM2FA_CHECK(check_user(pending.tenant, pending.user));
     if (pending.state != CredentialState::pending || pending.seed.encoded.empty()) {
