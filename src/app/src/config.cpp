@@ -96,6 +96,10 @@ void read_hsm(TableReader t, const fs::path& base, AppConfig& c) {
   c.token.wrap_mechanism = t.one_of("wrap_mechanism", "CKM_AES_KEY_WRAP_PAD",
                                     {"CKM_AES_KEY_WRAP_PAD", "CKM_AES_KEY_WRAP"});
   c.token.sessions = static_cast<std::size_t>(t.integer("sessions", 4, 1, 256));
+  c.token.kek_rotation = t.one_of("kek_rotation", "off", {"off", "trusted"}) == "trusted"
+                             ? hsm::KekRotation::trusted
+                             : hsm::KekRotation::off;
+  c.token.allow_public_kek = t.boolean("allow_public_kek", false);
   c.server.worker_threads = static_cast<std::size_t>(t.integer("worker_threads", 1, 1, 256));
   c.hsm_call_timeout = milliseconds(t.integer("call_timeout_ms", 2000, 1, 600000));
   t.reject_unknown();
