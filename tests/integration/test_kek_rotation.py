@@ -23,29 +23,31 @@ ROTATING = {"hsm_toml": 'kek_rotation = "trusted"\nallow_public_kek = true'}
 
 
 def enroll(deployment, user):
-    """Enrolls and confirms one user over the API; its Totp."""
+    """Enrolls and confirms one user over the API; (its Totp, the step the confirmation spent).
+    The current step: the previous one may leave the window while the request travels."""
     r = deployment.post(user_path(user, "/totp"), {}, timeout=60)
     if r.status != 201:
         raise AssertionError(f"enroll {user}: {r.summary()}")
     generator = Totp(r.json()["secret"])
-    r = deployment.post(user_path(user, "/totp/confirm"),
-                        {"code": generator.code(generator.step() - 1)}, timeout=60)
+    step = generator.step()
+    r = deployment.post(user_path(user, "/totp/confirm"), {"code": generator.code(step)},
+                        timeout=60)
     if r.status != 200 or r.json() != {"valid": True, "state": "active"}:
         raise AssertionError(f"confirm {user}: {r.summary()}")
-    return generator
+    return generator, step
 
 
 class Verifier(threading.Thread):
     """Verifies users round-robin with the current step's code (each user once per step), and
     every tenth time sends a wrong code to a user not verified otherwise."""
 
-    def __init__(self, deployment, users, decoys):
+    def __init__(self, deployment, users, decoys, used):
         super().__init__(daemon=True)
         self.deployment, self.users, self.decoys = deployment, users, decoys
         self.stop = threading.Event()
         self.right = self.wrong = 0
         self.failures = []  # (what, status, body summary): never a code
-        self.used = {}
+        self.used = used  # user -> the last step spent (by the confirmation or here)
 
     def run(self):
         names = list(self.users)
@@ -86,7 +88,9 @@ class KekRotationTest(DeploymentTestCase):
         started = time.monotonic()
         with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
             names = [f"user{i:05d}" for i in range(USERS)]
-            generators = dict(zip(names, pool.map(lambda n: enroll(d, n), names)))
+            enrolled = dict(zip(names, pool.map(lambda n: enroll(d, n), names)))
+        generators = {name: generator for name, (generator, _) in enrolled.items()}
+        used = {name: step for name, (_, step) in enrolled.items()}
         enrolled_in = time.monotonic() - started
         # Made before the rotation, confirmed after it: pending blobs are left as they are.
         r = d.post(user_path("late-confirmer", "/totp"), {})
@@ -99,7 +103,7 @@ class KekRotationTest(DeploymentTestCase):
         decoys = list(generators.items())[-spare:]
         verified = dict(list(generators.items())[:-spare])
 
-        verifier = Verifier(d, verified, list(decoys))
+        verifier = Verifier(d, verified, list(decoys), used)
         verifier.start()
         time.sleep(1)
         rotation_started = time.monotonic()
@@ -133,7 +137,7 @@ class KekRotationTest(DeploymentTestCase):
 
         # Verification works under the new KEK, for users the load never touched too.
         for name, generator in decoys[:5] + list(verified.items())[:5]:
-            step = generator.step() + 1  # the next step: not used by the verifier yet
+            step = max(generator.step(), used.get(name, -1) + 1)  # not spent yet
             r = d.post(user_path(name, "/verify"), {"code": generator.code(step)})
             self.assertEqual(r.json(), {"valid": True, "method": "totp"}, name)
         r = d.post(user_path("late-confirmer", "/totp/confirm"), {"code": late.code(late.step())})
@@ -154,7 +158,8 @@ class KekRotationTest(DeploymentTestCase):
         # Survives a restart: the daemon starts on kek-2 alone.
         d.restart(self)
         name, generator = decoys[5]
-        r = d.post(user_path(name, "/verify"), {"code": generator.code(generator.step() + 1)})
+        step = max(generator.step(), used.get(name, -1) + 1)
+        r = d.post(user_path(name, "/verify"), {"code": generator.code(step)})
         self.assertEqual(r.json(), {"valid": True, "method": "totp"})
 
 
