@@ -1,9 +1,13 @@
 #include "kek_custody.hpp"
 
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include "ckr.hpp"
 #include "key_check.hpp"
 #include "key_specs.hpp"
+#include "seed_ref.hpp"
+#include "token_ops.hpp"
 #include "unwrap_template.hpp"
 
 namespace hsm2fa::hsm {
@@ -68,6 +72,57 @@ Result<std::shared_ptr<KekRing>> open_kek_ring(TokenImpl& token, const TokenConf
         "only)");
   }
   return ring;
+}
+
+Status check_trusted_wrap_enforced(TokenImpl& token, SeedVault& vault) {
+  static constexpr std::uint8_t kProbe[20] = {'h', 's', 'm', '2', 'f', 'a', '-', 'w', 'w', 't',
+                                              '-', 'p', 'r', 'o', 'b', 'e', '-', 'k', 'e', 'y'};
+  auto pending = vault.import(HashAlg::sha1, kProbe, true);
+  if (!pending) return std::move(pending).error();
+  auto locked = vault.lock(*pending);
+  if (!locked) return std::move(locked).error();
+  auto ref = decode_wrapped_ref(locked->encoded);
+  if (!ref) return std::move(ref).error();
+  auto kek = token.key(token.config().key_prefix + "-" + ref->kek);
+  if (!kek) return std::move(kek).error();
+  auto lease = token.lease();
+  if (!lease) return std::move(lease).error();
+  Template rules;
+  add_rotatable_unwrap_rules(rules);
+  rules.mechanisms(CKA_ALLOWED_MECHANISMS, {CKM_SHA_1_HMAC});
+  const CK_MECHANISM_TYPE wrap = ref->mechanism == "KWP" ? CKM_AES_KEY_WRAP_PAD : CKM_AES_KEY_WRAP;
+  auto seed = unwrap_key(*lease, wrap, *kek, ref->wrapped, rules);
+  if (!seed) return std::move(seed).error();
+  Template own;
+  own.number(CKA_CLASS, CKO_SECRET_KEY)
+      .number(CKA_KEY_TYPE, CKK_AES)
+      .number(CKA_VALUE_LEN, 32)
+      .flag(CKA_TOKEN, false)
+      .flag(CKA_SENSITIVE, true)
+      .flag(CKA_EXTRACTABLE, false)
+      .flag(CKA_WRAP, true)
+      .flag(CKA_UNWRAP, false);
+  CK_MECHANISM generate{CKM_AES_KEY_GEN, nullptr, 0};
+  CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
+  if (auto s = lease->call(HSM2FA_P11(C_GenerateKey), &generate, own.data(), own.size(), &handle);
+      !s) {
+    return s;
+  }
+  SessionObject untrusted(lease->session(), handle);
+  CK_MECHANISM m{wrap, nullptr, 0};
+  std::uint8_t out[256];
+  CK_ULONG size = sizeof out;
+  // Uncounted: the refusal is the expected answer and must not show in the error metrics.
+  const CK_RV rv = token.cryptoki().uncounted().raw(HSM2FA_P11(C_WrapKey), lease->handle(), &m,
+                                                    untrusted.handle(), seed->handle(), out, &size);
+  OPENSSL_cleanse(out, sizeof out);
+  if (rv == CKR_OK) {
+    return make_error(Errc::config,
+                      "token self-test: the token wraps a CKA_WRAP_WITH_TRUSTED key under an "
+                      "untrusted key; kek_rotation = \"trusted\" would let active seeds out");
+  }
+  if (errc_for(rv) == Errc::hsm_unavailable) return Cryptoki::error("C_WrapKey", rv);
+  return {};
 }
 
 }  // namespace hsm2fa::hsm

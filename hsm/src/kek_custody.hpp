@@ -19,4 +19,10 @@ Result<bool> token_is_softhsm(TokenImpl& token);
 Result<std::shared_ptr<KekRing>> open_kek_ring(TokenImpl& token, const TokenConfig& config,
                                                CK_MECHANISM_TYPE wrap);
 
+// The token must enforce CKA_WRAP_WITH_TRUSTED, or "trusted" would let any user-PIN holder wrap
+// active seeds out: an active test seed made through `vault` is unwrapped under its KEK's
+// template and wrapped under a session key of our own, which must be refused. Errc::config if
+// the token allows it.
+Status check_trusted_wrap_enforced(TokenImpl& token, SeedVault& vault);
+
 }  // namespace hsm2fa::hsm

@@ -37,6 +37,11 @@ Result<std::shared_ptr<SeedVault>> make_seed_vault(std::shared_ptr<Token> token,
   if (auto status = self_test_wrapped(*impl, **vault, *wrap); !status) {
     return std::move(status).error();
   }
+  if (rotating) {
+    if (auto status = check_trusted_wrap_enforced(*impl, **vault); !status) {
+      return std::move(status).error();
+    }
+  }
   return vault;
 }
 
