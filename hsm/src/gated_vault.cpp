@@ -99,6 +99,7 @@ class GatedVault final : public SeedVault {
   }
 
   const SeedVault& inner() const noexcept { return *inner_; }
+  const std::shared_ptr<SeedVault>& inner_ptr() const noexcept { return inner_; }
 
  private:
   TokenGate& gate() { return token_->gate(); }
@@ -116,6 +117,11 @@ std::shared_ptr<SeedVault> gate_vault(std::shared_ptr<TokenImpl> token,
 const SeedVault& ungated(const SeedVault& vault) noexcept {
   const auto* gated = dynamic_cast<const GatedVault*>(&vault);
   return gated != nullptr ? gated->inner() : vault;
+}
+
+std::shared_ptr<SeedVault> ungated(const std::shared_ptr<SeedVault>& vault) {
+  const auto* gated = dynamic_cast<const GatedVault*>(vault.get());
+  return gated != nullptr ? gated->inner_ptr() : vault;
 }
 
 }  // namespace hsm2fa::hsm

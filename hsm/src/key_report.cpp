@@ -3,11 +3,16 @@
 
 #include <cstring>
 
+#include <algorithm>
+
 #include "attributes.hpp"
 #include "hsm2fa/hsm/audit_key.hpp"
+#include "kek_ring.hpp"
+#include "key_specs.hpp"
 #include "mechanism_names.hpp"
 #include "seed_ref.hpp"
 #include "token_impl.hpp"
+#include "unwrap_template.hpp"
 
 namespace hsm2fa::hsm {
 namespace {
@@ -24,6 +29,8 @@ Result<std::optional<bool>> optional_flag(const Session& session, CK_OBJECT_HAND
   if (rv != CKR_OK) return Cryptoki::error("C_GetAttributeValue", rv);
   return std::optional<bool>{value == CK_TRUE};
 }
+
+}  // namespace
 
 // CKA_UNWRAP_TEMPLATE is an attribute array: sizes first, then each member's value.
 Result<UnwrapTemplate> read_unwrap_template(const Session& session, CK_OBJECT_HANDLE kek) {
@@ -51,9 +58,12 @@ Result<UnwrapTemplate> read_unwrap_template(const Session& session, CK_OBJECT_HA
     const bool value = values[i][0] == CK_TRUE;
     if (members[i].type == CKA_SENSITIVE) out.forces_sensitive = value;
     if (members[i].type == CKA_EXTRACTABLE) out.forces_non_extractable = !value;
+    if (members[i].type == CKA_WRAP_WITH_TRUSTED) out.forces_wrap_with_trusted = value;
   }
   return out;
 }
+
+namespace {
 
 Result<KeyEntry> describe(const Session& session, CK_OBJECT_HANDLE object, std::string role) {
   KeyEntry entry;
@@ -79,7 +89,9 @@ Result<KeyEntry> describe(const Session& session, CK_OBJECT_HANDLE object, std::
                              {CKA_WRAP_WITH_TRUSTED, &a.wrap_with_trusted},
                              {CKA_LOCAL, &a.local},
                              {CKA_MODIFIABLE, &a.modifiable},
-                             {CKA_COPYABLE, &a.copyable}}) {
+                             {CKA_COPYABLE, &a.copyable},
+                             {CKA_TRUSTED, &a.trusted},
+                             {CKA_PRIVATE, &a.private_object}}) {
     auto value = optional_flag(session, object, type);
     if (!value) return std::move(value).error();
     *field = *value;
@@ -126,11 +138,18 @@ Result<KeyReport> key_report(Token& token, const TokenConfig& config) {
     CK_OBJECT_CLASS object_class;
     std::string label;
   };
-  const Wanted wanted[] = {{"kek", CKO_SECRET_KEY, kek_label(prefix)},
-                           {"pending-kek", CKO_SECRET_KEY, pending_kek_label(prefix)},
-                           {"mac", CKO_SECRET_KEY, mac_key_label(prefix)},
-                           {"audit-sign", CKO_PRIVATE_KEY, audit_key_label(prefix)},
-                           {"audit-verify", CKO_PUBLIC_KEY, audit_key_label(prefix)}};
+  auto numbers = kek_numbers(session, prefix);
+  if (!numbers) return std::move(numbers).error();
+  if (numbers->empty()) numbers->push_back(1);  // reported missing
+  std::vector<Wanted> wanted;
+  for (unsigned n : *numbers) wanted.push_back({"kek", CKO_SECRET_KEY, kek_label(prefix, n)});
+  for (Wanted w :
+       std::initializer_list<Wanted>{{"pending-kek", CKO_SECRET_KEY, pending_kek_label(prefix)},
+                                     {"mac", CKO_SECRET_KEY, mac_key_label(prefix)},
+                                     {"audit-sign", CKO_PRIVATE_KEY, audit_key_label(prefix)},
+                                     {"audit-verify", CKO_PUBLIC_KEY, audit_key_label(prefix)}}) {
+    wanted.push_back(std::move(w));
+  }
   auto run = [&]() -> Status {
     for (const auto& w : wanted) {
       auto found = labelled(session, w.object_class, w.label);
@@ -156,8 +175,10 @@ Result<KeyReport> key_report(Token& token, const TokenConfig& config) {
       if (!label) return std::move(label).error();
       const std::string text(label->begin(), label->end());
       const bool seed = text.rfind(seed_prefix, 0) == 0;
-      if (!seed && (text == kek_label(prefix) || text == pending_kek_label(prefix) ||
-                    text == mac_key_label(prefix))) {
+      const bool a_kek = std::any_of(wanted.begin(), wanted.end(), [&](const Wanted& w) {
+        return w.role == std::string_view("kek") && w.label == text;
+      });
+      if (!seed && (a_kek || text == pending_kek_label(prefix) || text == mac_key_label(prefix))) {
         continue;
       }
       auto entry = describe(session, object, seed ? "seed" : "other");

@@ -3,6 +3,7 @@
 
 #include "audit_key.hpp"
 #include "hsm2fa/hsm/audit_key.hpp"
+#include "kek_ring.hpp"
 #include "key_specs.hpp"
 #include "token_impl.hpp"
 
@@ -10,22 +11,7 @@ namespace hsm2fa::hsm {
 namespace {
 
 Status generate(SessionPool::Lease& lease, const KeySpec& spec) {
-  Template unwrap_rules;
-  Template t;
-  t.number(CKA_CLASS, CKO_SECRET_KEY)
-      .number(CKA_KEY_TYPE, spec.key_type)
-      .number(CKA_VALUE_LEN, spec.value_len)
-      .text(CKA_LABEL, spec.label)
-      .text(CKA_ID, spec.label)
-      .mechanisms(CKA_ALLOWED_MECHANISMS, spec.allowed);
-  for (const auto& rule : spec.flags) t.flag(rule.type, rule.value);
-  if (spec.key_type == CKK_AES) {
-    add_unwrap_rules(unwrap_rules, spec.readable_unwrap);
-    t.nested(CKA_UNWRAP_TEMPLATE, unwrap_rules);
-  }
-  CK_MECHANISM mechanism{spec.generate_with, nullptr, 0};
-  CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
-  return lease.call(HSM2FA_P11(C_GenerateKey), &mechanism, t.data(), t.size(), &handle);
+  return generate_key(lease.session(), spec);
 }
 
 // Both halves of the audit key pair, or neither (then generated). One half alone cannot be
@@ -71,7 +57,19 @@ Result<ProvisionReport> provision(Token& token, const TokenConfig& config) {
   if (!wrap) return std::move(wrap).error();
 
   ProvisionReport report;
-  for (const auto& spec : service_key_specs(config.key_prefix, *wrap)) {
+  const bool rotatable = config.kek_rotation == KekRotation::trusted;
+  for (const auto& spec : service_key_specs(config.key_prefix, *wrap, rotatable)) {
+    if (rotatable && spec.label == kek_label(config.key_prefix)) {
+      // After a rotation kek-1 may be gone on purpose: any kek-N stands for it.
+      auto lease = impl->lease();
+      if (!lease) return std::move(lease).error();
+      auto numbers = kek_numbers(lease->session(), config.key_prefix);
+      if (!numbers) return std::move(numbers).error();
+      if (!numbers->empty()) {
+        report.existing.push_back(kek_label(config.key_prefix, numbers->back()));
+        continue;
+      }
+    }
     auto existing = impl->key(spec.label);
     if (existing) {
       report.existing.push_back(spec.label);

@@ -1,5 +1,6 @@
 #include "hsm2fa/hsm/audit_key.hpp"
 #include "hsm2fa/hsm/token.hpp"
+#include "kek_custody.hpp"
 #include "key_check.hpp"
 #include "self_test.hpp"
 #include "vaults.hpp"
@@ -15,7 +16,15 @@ Result<std::shared_ptr<SeedVault>> make_seed_vault(std::shared_ptr<Token> token,
   if (config.key_prefix != impl->config().key_prefix) {
     return make_error(Errc::config, "make_seed_vault: key_prefix differs from the token's");
   }
-  for (const auto& spec : service_key_specs(config.key_prefix, *wrap)) {
+  const bool rotating = config.kek_rotation == KekRotation::trusted;
+  std::shared_ptr<KekRing> keks;
+  if (rotating) {
+    auto ring = open_kek_ring(*impl, config, *wrap);
+    if (!ring) return std::move(ring).error();
+    keks = std::move(*ring);
+  }
+  for (const auto& spec : service_key_specs(config.key_prefix, *wrap, rotating)) {
+    if (rotating && spec.label == kek_label(config.key_prefix)) continue;  // open_kek_ring did
     auto key = checked_key(*impl, spec);
     if (!key) return std::move(key).error();
   }
@@ -27,10 +36,15 @@ Result<std::shared_ptr<SeedVault>> make_seed_vault(std::shared_ptr<Token> token,
     return gate_vault(std::move(impl), std::move(*vault));
   }
 
-  auto vault = make_wrapped_vault(impl, *wrap);
+  auto vault = make_wrapped_vault(impl, *wrap, std::move(keks));
   if (!vault) return vault;
   if (auto status = self_test_wrapped(*impl, **vault, *wrap); !status) {
     return std::move(status).error();
+  }
+  if (rotating) {
+    if (auto status = check_trusted_wrap_enforced(*impl, **vault); !status) {
+      return std::move(status).error();
+    }
   }
   return gate_vault(std::move(impl), std::move(*vault));
 }

@@ -123,6 +123,11 @@ TokenStats TokenImpl::stats() const {
   return out;
 }
 
+void TokenImpl::forget_key(const std::string& label) {
+  std::lock_guard lock(keys_mutex_);
+  keys_.erase(std::pair{CK_OBJECT_CLASS{CKO_SECRET_KEY}, label});
+}
+
 Result<CK_OBJECT_HANDLE> TokenImpl::object(CK_OBJECT_CLASS object_class, const std::string& label) {
   const auto epoch = login_epoch();
   const auto cache_key = std::pair{object_class, label};

@@ -51,6 +51,8 @@ class TokenImpl final : public Token, public std::enable_shared_from_this<TokenI
   Result<CK_OBJECT_HANDLE> key(const std::string& label) { return object(CKO_SECRET_KEY, label); }
   // The same for any object class (the audit key pair's private and public halves).
   Result<CK_OBJECT_HANDLE> object(CK_OBJECT_CLASS object_class, const std::string& label);
+  // Drops a remembered handle (the key was destroyed): the next key(label) searches again.
+  void forget_key(const std::string& label);
 
  private:
   TokenImpl(TokenConfig config, std::shared_ptr<Module> module, CK_SLOT_ID slot);

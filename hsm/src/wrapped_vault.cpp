@@ -1,13 +1,16 @@
 // Wrapped mode: a seed lives only as a blob wrapped under a KEK that never leaves the token.
 // Pending (exportable) seeds are wrapped under the pending KEK, whose unwrap template allows a
 // readable key; locked seeds under the active KEK, whose unwrap template forces a sensitive,
-// non-extractable, sign-only session key. Every ref is authenticated by the service MAC key.
-// Active keys are kept unwrapped in a bounded cache (key_cache.hpp) keyed by the whole ref, so a
-// repeat verification skips the unwrap and the destroy. The ref's MAC is still checked every time
-// (see oracle()).
+// non-extractable, sign-only session key (kek_rotation = "trusted": sensitive, extractable only
+// under a trusted KEK, so rewrap() can move it to a newer KEK). Every ref is authenticated by
+// the service MAC key. Active keys are kept unwrapped in a bounded cache (key_cache.hpp) keyed by
+// the whole ref, so a repeat verification skips the unwrap and the destroy. The ref's MAC is still
+// checked every time (see oracle()).
 #include <openssl/crypto.h>
 
 #include "hsm2fa/hsm/key_cache_stats.hpp"
+#include "hsm2fa/seed_rewrapper.hpp"
+#include "kek_ring.hpp"
 #include "key_cache.hpp"
 #include "key_specs.hpp"
 #include "oracles.hpp"
@@ -20,10 +23,11 @@ namespace {
 
 constexpr std::string_view kRefPurpose = "seed-ref";
 
-class WrappedVault final : public SeedVault {
+class WrappedVault final : public SeedVault, public SeedRewrapper {
  public:
-  WrappedVault(std::shared_ptr<TokenImpl> token, CK_MECHANISM_TYPE wrap)
-      : token_(std::move(token)), wrap_(wrap) {
+  WrappedVault(std::shared_ptr<TokenImpl> token, CK_MECHANISM_TYPE wrap,
+               std::shared_ptr<KekRing> keks)
+      : token_(std::move(token)), wrap_(wrap), keks_(std::move(keks)) {
     if (const std::size_t size = token_->config().key_cache_size; size > 0) {
       cache_ = std::make_shared<KeyCache>(token_, size);
     }
@@ -139,6 +143,25 @@ class WrappedVault final : public SeedVault {
     return {};
   }
 
+  Result<std::string> refresh_target() override { return keks_->refresh(*token_); }
+
+  bool needs_rewrap(const SeedRef& ref) const override {
+    auto decoded = decode_wrapped_ref(ref.encoded);
+    return keks_->rotating() && decoded && !decoded->pending && decoded->kek != keks_->active();
+  }
+
+  Result<SeedRef> rewrap(const SeedRef& ref) override {
+    if (!keks_->rotating()) return make_error(Errc::config, "kek_rotation is off");
+    auto lease = token_->lease();
+    if (!lease) return std::move(lease).error();
+    auto opened = open(*lease, ref);
+    if (!opened) return std::move(opened).error();
+    if (opened->ref.pending || opened->ref.kek == keks_->active()) return ref;
+    auto key = unwrap(*lease, *opened);
+    if (!key) return std::move(key).error();
+    return seal(*lease, opened->ref.alg, false, key->handle());
+  }
+
  private:
   struct Opened {
     WrappedSeedRef ref;
@@ -146,13 +169,13 @@ class WrappedVault final : public SeedVault {
     CK_OBJECT_HANDLE kek;
   };
 
-  std::string kek_label_for(bool pending) const {
-    const auto& prefix = token_->config().key_prefix;
-    return pending ? pending_kek_label(prefix) : kek_label(prefix);
-  }
+  // The KEK a new blob in this state is sealed under.
   std::string kek_name(bool pending) const {
-    return kek_label_for(pending).substr(token_->config().key_prefix.size() + 1);
+    return pending ? pending_kek_label(token_->config().key_prefix)
+                         .substr(token_->config().key_prefix.size() + 1)
+                   : keks_->active();
   }
+  std::string kek_label_for(bool pending) const { return keks_->label(kek_name(pending)); }
 
   // Wraps `seed` under the KEK for its state and authenticates the result.
   Result<SeedRef> seal(SessionPool::Lease& lease, HashAlg alg, bool pending,
@@ -193,27 +216,35 @@ class WrappedVault final : public SeedVault {
     }
     // Authentic from here on; these only fail for refs made under another configuration.
     CK_MECHANISM_TYPE mechanism = ref->mechanism == "KWP" ? CKM_AES_KEY_WRAP_PAD : CKM_AES_KEY_WRAP;
-    if ((ref->mechanism != "KWP" && ref->mechanism != "KW") || ref->kek != kek_name(ref->pending)) {
+    const bool known_kek = ref->pending ? ref->kek == kek_name(true) : keks_->accepts(ref->kek);
+    if ((ref->mechanism != "KWP" && ref->mechanism != "KW") || !known_kek) {
       return make_error(Errc::config, "wrapped seed ref names a KEK or mechanism not configured");
     }
-    auto kek = token_->key(kek_label_for(ref->pending));
+    auto kek = token_->key(keks_->label(ref->kek));
     if (!kek) return std::move(kek).error();
     return Opened{std::move(*ref), mechanism, *kek};
   }
 
   // Repeats the KEK's unwrap template (SoftHSM2 does not merge it): readable only for pending.
+  void fill_unwrap_template(Template& t, const Opened& opened) const {
+    if (!opened.ref.pending && keks_->rotating()) {
+      add_rotatable_unwrap_rules(t);
+    } else {
+      add_unwrap_rules(t, opened.ref.pending);
+    }
+    t.mechanisms(CKA_ALLOWED_MECHANISMS, {hmac_mechanism(opened.ref.alg)});
+  }
+
   Result<SessionObject> unwrap(SessionPool::Lease& lease, const Opened& opened) {
     Template t;
-    add_unwrap_rules(t, opened.ref.pending);
-    t.mechanisms(CKA_ALLOWED_MECHANISMS, {hmac_mechanism(opened.ref.alg)});
+    fill_unwrap_template(t, opened);
     return unwrap_key(lease, opened.mechanism, opened.kek, opened.ref.wrapped, t);
   }
 
   // The same unwrap into `owner`, the key cache's session; the cache owns the result.
-  static Result<CK_OBJECT_HANDLE> unwrap_in(const Session& owner, const Opened& opened) {
+  Result<CK_OBJECT_HANDLE> unwrap_in(const Session& owner, const Opened& opened) const {
     Template t;
-    add_unwrap_rules(t, opened.ref.pending);
-    t.mechanisms(CKA_ALLOWED_MECHANISMS, {hmac_mechanism(opened.ref.alg)});
+    fill_unwrap_template(t, opened);
     CK_MECHANISM m{opened.mechanism, nullptr, 0};
     CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
     auto* wrapped = const_cast<CK_BYTE*>(opened.ref.wrapped.data());
@@ -227,6 +258,7 @@ class WrappedVault final : public SeedVault {
 
   std::shared_ptr<TokenImpl> token_;
   CK_MECHANISM_TYPE wrap_;
+  std::shared_ptr<KekRing> keks_;
   std::shared_ptr<KeyCache> cache_;  // null when key_cache_size is 0
 };
 
@@ -238,8 +270,11 @@ KeyCacheStats key_cache_stats(const SeedVault& vault) {
 }
 
 Result<std::shared_ptr<SeedVault>> make_wrapped_vault(std::shared_ptr<TokenImpl> token,
-                                                      CK_MECHANISM_TYPE wrap) {
-  return std::shared_ptr<SeedVault>(std::make_shared<WrappedVault>(std::move(token), wrap));
+                                                      CK_MECHANISM_TYPE wrap,
+                                                      std::shared_ptr<KekRing> keks) {
+  if (!keks) keks = std::make_shared<KekRing>(token->config().key_prefix, false);
+  return std::shared_ptr<SeedVault>(
+      std::make_shared<WrappedVault>(std::move(token), wrap, std::move(keks)));
 }
 
 }  // namespace hsm2fa::hsm

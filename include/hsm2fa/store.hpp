@@ -117,6 +117,18 @@ class Store {
     (void)credentials;
     return make_error(Errc::internal, "this store cannot import credentials in bulk");
   }
+
+  // KEK rotation's compare-and-set: the credential's seed ref becomes `replacement` only if it
+  // is still exactly `expected` (a concurrent confirm, re-enrollment or delete wins). true: this
+  // call replaced it; false: the ref had changed or the credential is gone. A store that cannot
+  // answers Errc::internal.
+  virtual Result<bool> replace_seed(std::int64_t credential_id, const SeedRef& expected,
+                                    const SeedRef& replacement) {
+    (void)credential_id;
+    (void)expected;
+    (void)replacement;
+    return make_error(Errc::internal, "this store cannot replace seed refs");
+  }
   // Stores a new pending credential, replacing the user's pending one if any.
   virtual Result<PendingPut> put_pending_totp(const TotpCredential& pending) = 0;
   // Pending -> active, with the locked seed ref and the step its confirmation code used (so that

@@ -65,6 +65,7 @@ DEFAULT_SETTINGS = {
     "module": None,  # None: SOFTHSM_MODULE; else a PKCS#11 module path (the fault shim)
     "call_timeout_ms": None,  # None: the daemon's default
     "extra_toml": "",  # appended to the generated config ([email], [push], more tenants)
+    "hsm_toml": "",  # more [hsm] keys (kek_rotation, allow_public_kek)
 }
 
 
@@ -94,6 +95,7 @@ pin_file = "{tmp}/user.pin"
 custody = "{s['custody']}"
 key_prefix = "hsm2fa"
 {"" if s['call_timeout_ms'] is None else f"call_timeout_ms = {s['call_timeout_ms']}"}
+{s['hsm_toml']}
 
 [store]
 url = "sqlite:{tmp}/hsm2fa.db"

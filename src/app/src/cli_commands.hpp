@@ -22,6 +22,8 @@ struct CommandLine {
 
 int token_init(const AppConfig& config, const CommandLine& args);
 int token_provision(const AppConfig& config);
+int token_rotate_kek(const AppConfig& config, const CommandLine& args);
+int token_destroy_kek(const AppConfig& config, const CommandLine& args);
 
 // `config` may be null (no config file): chain and checkpoints only, offline.
 int audit_verify(const AppConfig* config, const CommandLine& args);

@@ -3,6 +3,7 @@
 // Reads only: the token is never asked to unwrap, sign or change anything.
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -50,6 +51,8 @@ json::object entry_json(const hsm::KeyEntry& e) {
   o["CKA_WRAP_WITH_TRUSTED"] = flag_json(a.wrap_with_trusted);
   o["CKA_MODIFIABLE"] = flag_json(a.modifiable);
   o["CKA_COPYABLE"] = flag_json(a.copyable);
+  o["CKA_TRUSTED"] = flag_json(a.trusted);
+  o["CKA_PRIVATE"] = flag_json(a.private_object);
   if (e.allowed_mechanisms) {
     json::array m;
     for (const auto& name : *e.allowed_mechanisms) m.emplace_back(name);
@@ -61,7 +64,8 @@ json::object entry_json(const hsm::KeyEntry& e) {
     o["CKA_UNWRAP_TEMPLATE"] = {
         {"present", e.unwrap_template->present},
         {"forces_sensitive", e.unwrap_template->forces_sensitive},
-        {"forces_non_extractable", e.unwrap_template->forces_non_extractable}};
+        {"forces_non_extractable", e.unwrap_template->forces_non_extractable},
+        {"forces_wrap_with_trusted", e.unwrap_template->forces_wrap_with_trusted}};
   }
   o["exportable_now"] = e.exportable_now;
   return o;
@@ -102,16 +106,48 @@ Status scan_store(const AppConfig& config, Scan& scan) {
   }
 }
 
-void judge_keys(const hsm::KeyReport& report, Scan& scan) {
+// Under kek_rotation "off" a KEK must unwrap seeds sensitive and non-extractable; under
+// "trusted", sensitive and extractable only under a trusted KEK (CKA_WRAP_WITH_TRUSTED).
+void judge_kek(const hsm::KeyEntry& key, const hsm::TokenConfig& token, Scan& scan) {
+  const bool rotating = token.kek_rotation == hsm::KekRotation::trusted;
+  const auto& t = key.unwrap_template;
+  if (t &&
+      !(t->forces_sensitive && (rotating ? t->forces_wrap_with_trusted || t->forces_non_extractable
+                                         : t->forces_non_extractable))) {
+    scan.findings.push_back("KEK " + key.label +
+                            (rotating ? " does not force unwrapped seeds sensitive and "
+                                        "wrappable only under trusted keys"
+                                      : " does not force unwrapped seeds sensitive and "
+                                        "non-extractable"));
+  }
+  if (key.attributes.private_object == false) {
+    scan.findings.push_back("KEK " + key.label + " is a public object (usable without login" +
+                            (token.allow_public_kek
+                                 ? "; SoftHSM2 keeps its value in clear in the token directory; "
+                                   "allow_public_kek: weaker custody)"
+                                 : ")"));
+  }
+}
+
+void judge_keys(const hsm::KeyReport& report, const hsm::TokenConfig& token, Scan& scan) {
   for (const auto& label : report.missing) scan.findings.push_back("missing key: " + label);
   for (const auto& key : report.keys) {
     if (key.role != "audit-verify" && key.exportable_now) {
       scan.findings.push_back("service key " + key.label + " can leave the token");
     }
-    if (key.role == "kek" && key.unwrap_template &&
-        !(key.unwrap_template->forces_sensitive && key.unwrap_template->forces_non_extractable)) {
-      scan.findings.push_back("KEK " + key.label +
-                              " does not force unwrapped seeds sensitive and non-extractable");
+    if (key.role == "kek") judge_kek(key, token, scan);
+  }
+  // A blob whose KEK is gone can never be unwrapped again: its user has lost the credential.
+  for (const auto& c : scan.credentials) {
+    const auto& o = c.as_object();
+    const std::string kek(o.at("kek").as_string());
+    const bool present = std::any_of(report.keys.begin(), report.keys.end(),
+                                     [&](const hsm::KeyEntry& k) { return k.label == kek; });
+    if (!present) {
+      scan.findings.push_back("credential " + std::to_string(o.at("id").as_int64()) + " (" +
+                              std::string(o.at("tenant").as_string()) + "/" +
+                              std::string(o.at("user").as_string()) + ") is under " + kek +
+                              ", which is not in the token");
     }
   }
   for (const auto& seed : report.seeds) {
@@ -171,6 +207,10 @@ void print_table(const hsm::KeyReport& report, const Scan& scan) {
                   o.at("kek").as_string().c_str());
     }
   }
+  std::map<std::string, std::size_t> by_kek;
+  for (const auto& c : scan.credentials) ++by_kek[std::string(c.as_object().at("kek").as_string())];
+  for (const auto& [kek, blobs] : by_kek)
+    std::printf("  %zu blob(s) under %s\n", blobs, kek.c_str());
   std::printf("\n%zu finding(s)\n", scan.findings.size());
   for (const auto& f : scan.findings) std::printf("FINDING: %s\n", f.c_str());
 }
@@ -197,7 +237,7 @@ int keys_check(const AppConfig& config, const CommandLine& args) {
     std::fprintf(stderr, "hsm2fa: store: %s\n", st.error().message.c_str());
     return kExitFailed;
   }
-  judge_keys(*report, scan);
+  judge_keys(*report, config.token, scan);
   std::vector<std::string> weaker;
   for (const auto& [name, tenant] : config.service.tenants) {
     if (tenant.export_policy == service::ExportPolicy::always) weaker.push_back(name);
@@ -221,6 +261,12 @@ int keys_check(const AppConfig& config, const CommandLine& args) {
     out["keys"] = std::move(keys);
     out["missing"] = std::move(missing);
     out["seeds"] = std::move(seeds);
+    json::object by_kek;
+    for (const auto& c : scan.credentials) {
+      const json::string& kek = c.as_object().at("kek").as_string();
+      by_kek[kek] = (by_kek.contains(kek) ? by_kek[kek].as_int64() : 0) + 1;
+    }
+    out["blobs_by_kek"] = std::move(by_kek);
     out["wrapped_seeds"] = std::move(scan.credentials);
     out["findings"] = std::move(findings);
     std::printf("%s\n", json::serialize(out).c_str());

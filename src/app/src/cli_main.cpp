@@ -24,6 +24,12 @@ constexpr const char* kUsage =
     "  token init --label LABEL --so-pin-file FILE   initialise a development token; the user\n"
     "                                                PIN comes from the config's hsm.pin_file\n"
     "  token provision                               create the service's keys if missing\n"
+    "  token rotate-kek [--so-pin-file FILE] [--destroy-old]\n"
+    "                                                kek_rotation = \"trusted\": the SO makes\n"
+    "                                                the next KEK, the running daemon re-wraps\n"
+    "                                                every active blob under it (progress bar);\n"
+    "                                                the SO PIN is asked for without the file\n"
+    "  token destroy-kek kek-N                       destroy an old KEK once no blob is under it\n"
     "\n"
     "Through the daemon's socket:\n"
     "  health                                        the daemon's health\n"
@@ -72,8 +78,8 @@ int main(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       help = true;
-    } else if (arg == "--json") {
-      args.options["json"] = "";
+    } else if (arg == "--json" || arg == "--destroy-old") {
+      args.options[arg.substr(2)] = "";
     } else if (arg.rfind("--", 0) == 0) {
       if (i + 1 >= argc) {
         std::fprintf(stderr, "hsm2fa: %s needs a value\n", arg.c_str());
@@ -114,7 +120,7 @@ int main(int argc, char** argv) {
   }
   for (const auto& [name, value] : args.options) {
     static const char* known[] = {"label",  "so-pin-file", "reason", "until",
-                                  "pubkey", "json",        "svg"};
+                                  "pubkey", "json",        "svg",    "destroy-old"};
     if (std::none_of(std::begin(known), std::end(known),
                      [&](const char* k) { return name == k; })) {
       std::fprintf(stderr, "hsm2fa: unknown option --%s\n", name.c_str());
@@ -135,6 +141,8 @@ int main(int argc, char** argv) {
   if (group == "token" && action == "provision" && args.words.empty()) {
     return token_provision(*config);
   }
+  if (group == "token" && action == "rotate-kek") return token_rotate_kek(*config, args);
+  if (group == "token" && action == "destroy-kek") return token_destroy_kek(*config, args);
   if (group == "health" && args.words.empty()) return daemon_health(*config);
   if (group == "audit" && action == "verify") return audit_verify(&*config, args);
   if (group == "audit" && action == "pubkey") return audit_pubkey(*config, args);

@@ -115,6 +115,10 @@ void read_hsm(TableReader t, const TableReader& server, const fs::path& base, Ap
   }
   c.service.token_concurrency =
       static_cast<int>(t.integer("token_concurrency", kDefaultTokenConcurrency, 1, 256));
+  c.token.kek_rotation = t.one_of("kek_rotation", "off", {"off", "trusted"}) == "trusted"
+                             ? hsm::KekRotation::trusted
+                             : hsm::KekRotation::off;
+  c.token.allow_public_kek = t.boolean("allow_public_kek", false);
   c.hsm_call_timeout = milliseconds(t.integer("call_timeout_ms", 2000, 1, 600000));
   c.token.call_timeout = c.hsm_call_timeout;
   c.token.breaker_failures = static_cast<unsigned>(t.integer("breaker_failures", 5, 1, 1000));

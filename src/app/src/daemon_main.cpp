@@ -16,11 +16,13 @@
 #include "hsm2fa/app/logging.hpp"
 #include "hsm2fa/audit/audit_sink.hpp"
 #include "hsm2fa/clock.hpp"
+#include "hsm2fa/hsm/kek_rotation.hpp"
 #include "hsm2fa/hsm/key_cache_stats.hpp"
 #include "hsm2fa/hsm/token.hpp"
 #include "hsm2fa/http/listen_socket.hpp"
 #include "hsm2fa/http/request_handler.hpp"
 #include "hsm2fa/http/server.hpp"
+#include "hsm2fa/service/kek_rotation.hpp"
 #include "hsm2fa/store/group_commit_stats.hpp"
 #include "hsm2fa/store/open_store.hpp"
 #include "secret_file.hpp"
@@ -133,6 +135,27 @@ Result<std::shared_ptr<audit::AuditLog>> open_audit_log(const app::AuditConfig& 
   return std::shared_ptr<audit::AuditLog>(std::move(*log));
 }
 
+// The background re-wrapping of kek_rotation = "trusted" (null when off or in token custody).
+std::shared_ptr<service::KekRotation> kek_rotation(const app::AppConfig& config, hsm::Token& token,
+                                                   const std::shared_ptr<SeedVault>& vault,
+                                                   const std::shared_ptr<Store>& store,
+                                                   const std::shared_ptr<audit::AuditLog>& log) {
+  auto rewrapper = hsm::seed_rewrapper(vault, config.token);
+  if (!rewrapper) return nullptr;
+  const bool public_kek = hsm::public_kek_custody(token, config.token);
+  if (public_kek) {
+    spdlog::warn(
+        "hsm: allow_public_kek: trusted KEKs are public token objects, in clear in the "
+        "token directory (weaker custody; development and tests only)");
+  }
+  return service::make_kek_rotation(store, std::move(rewrapper), audit::make_audit_sink(log),
+                                    public_kek);
+}
+
+http::KekRotationMetrics kek_rotation_metrics(const service::KekRotationProgress& p) {
+  return http::KekRotationMetrics{p.remaining(), p.done, p.failed, p.state == "running"};
+}
+
 int fail(const Error& error) {
   spdlog::critical("{}", error.message);
   return 1;
@@ -196,12 +219,17 @@ int run(const app::AppConfig& config) {
   }
 
   const SeedVault* vault_ptr = vault->get();  // outlives the metrics, like the token
+  auto rotation = kek_rotation(config, *token_ptr, *vault, *store, *audit_log);
+
   auto metrics = std::make_shared<http::Metrics>(
-      HSM2FA_VERSION, [token_ptr, vault_ptr] { return token_metrics(*token_ptr, *vault_ptr); });
+      HSM2FA_VERSION, [token_ptr, vault_ptr] { return token_metrics(*token_ptr, *vault_ptr); },
+      rotation ? std::function<http::KekRotationMetrics()>(
+                     [rotation] { return kek_rotation_metrics(rotation->progress()); })
+               : nullptr);
   auto handler = std::make_shared<const http::RequestHandler>(
       std::shared_ptr<service::TwoFactorService>(std::move(*service)),
       http::AccessPolicy(config.access, static_cast<std::uint32_t>(::getuid())), metrics,
-      HSM2FA_VERSION);
+      HSM2FA_VERSION, rotation);
 
   auto server = http::Server::start(config.server, handler, std::move(sockets));
   if (!server) return fail(server.error());
@@ -216,20 +244,13 @@ int run(const app::AppConfig& config) {
   server->reset();
   handler.reset();
   metrics.reset();
+  rotation.reset();  // joins a running pass (it stops between blobs)
   // The last lines get a signed checkpoint while the token is still there to sign it.
   if (auto st = (*audit_log)->checkpoint(); !st) {
     spdlog::error("audit: final checkpoint failed: {}", st.error().message);
   } else {
     const audit::ChainHead head = (*audit_log)->head();
     spdlog::info("audit: chain head seq {} chain {}", head.seq, head.chain);
-  }
-  if (const audit::AuditSyncStats syncs = (*audit_log)->sync_stats(); syncs.syncs > 0) {
-    spdlog::info(
-        "audit: group commit synced {} lines in {} fdatasyncs ({:.2f} per fdatasync, "
-        "largest {}, {} failed)",
-        syncs.lines, syncs.syncs,
-        static_cast<double>(syncs.lines) / static_cast<double>(syncs.syncs), syncs.largest_batch,
-        syncs.failed_syncs);
   }
   audit_log->reset();
   if (auto batches = store::group_commit_stats(**store); batches && batches->commits > 0) {

@@ -36,8 +36,11 @@ void header(std::string& out, std::string_view name, std::string_view type, std:
 
 }  // namespace
 
-Metrics::Metrics(std::string version, std::function<TokenMetrics()> token)
-    : version_(std::move(version)), token_(std::move(token)) {}
+Metrics::Metrics(std::string version, std::function<TokenMetrics()> token,
+                 std::function<KekRotationMetrics()> kek_rotation)
+    : version_(std::move(version)),
+      token_(std::move(token)),
+      kek_rotation_(std::move(kek_rotation)) {}
 
 void Metrics::observe_request(std::string_view route, std::string_view method, unsigned status,
                               double seconds) {
@@ -59,6 +62,8 @@ std::string Metrics::render() const {
   // Scrape the token outside our lock: its stats take the token layer's own locks.
   std::optional<TokenMetrics> token;
   if (token_) token = token_();
+  std::optional<KekRotationMetrics> rotation;
+  if (kek_rotation_) rotation = kek_rotation_();
 
   std::string out;
   header(out, "hsm2fa_build_info", "gauge", "Build information.");
@@ -127,6 +132,17 @@ std::string Metrics::render() const {
       header(out, "hsm2fa_key_cache_capacity", "gauge", "The configured key_cache_size.");
       out += "hsm2fa_key_cache_capacity " + std::to_string(token->key_cache_capacity) + "\n";
     }
+  }
+  if (rotation) {
+    header(out, "hsm2fa_kek_rotation_running", "gauge", "Whether a KEK rotation pass runs.");
+    out += "hsm2fa_kek_rotation_running " + std::string(rotation->running ? "1" : "0") + "\n";
+    header(out, "hsm2fa_kek_rotation_remaining", "gauge",
+           "Active blobs still under an older KEK in the current rotation pass.");
+    out += "hsm2fa_kek_rotation_remaining " + std::to_string(rotation->remaining) + "\n";
+    header(out, "hsm2fa_kek_rotation_done", "gauge", "Blobs re-wrapped in the current pass.");
+    out += "hsm2fa_kek_rotation_done " + std::to_string(rotation->done) + "\n";
+    header(out, "hsm2fa_kek_rotation_failed", "gauge", "Blobs the current pass could not re-wrap.");
+    out += "hsm2fa_kek_rotation_failed " + std::to_string(rotation->failed) + "\n";
   }
   return out;
 }

@@ -42,13 +42,20 @@ Response bad_request(const Error& error) {
   return error_response(400, "invalid_request", error.message);
 }
 
-Response health(const Call& call, const std::string& version) {
+Response health(const Call& call, const std::string& version,
+                const service::KekRotation* kek_rotation) {
   const service::Health h = call.service.health();
   json::object body{{"status", h.hsm_up && h.store_up ? "ok" : "degraded"},
                     {"hsm", h.hsm_up ? "up" : "down"},
                     {"store", h.store_up ? "up" : "down"},
                     {"version", version}};
-  if (h.weaker_custody) body["custody"] = "weaker: a tenant re-exports seeds (policy always)";
+  std::string weaker;
+  if (h.weaker_custody) weaker = "a tenant re-exports seeds (policy always)";
+  if (kek_rotation != nullptr && kek_rotation->public_kek()) {
+    weaker += std::string(weaker.empty() ? "" : "; ") +
+              "trusted KEKs are public token objects (allow_public_kek)";
+  }
+  if (!weaker.empty()) body["custody"] = "weaker: " + weaker;
   if (h.hsm_up && h.store_up) return json_response(200, body);
   // Still the error envelope every >= 400 answer carries, beside the health fields.
   body["error"] = json::object{{"code", h.hsm_up ? "store_unavailable" : "hsm_unavailable"},
@@ -289,6 +296,28 @@ Response verify(const Call& call) {
   return json_response(200, json::object{{"valid", false}, {"reason", reason}});
 }
 
+json::object progress_json(const service::KekRotationProgress& p) {
+  json::object o{
+      {"state", p.state},   {"target", p.target},   {"total", p.total},          {"done", p.done},
+      {"failed", p.failed}, {"skipped", p.skipped}, {"remaining", p.remaining()}};
+  if (!p.error.empty()) o["error"] = p.error;
+  return o;
+}
+
+// GET: the rotation's progress ({"state":"off"} when kek_rotation is off). POST: start a pass
+// (202), or the running one's progress (200); 409 when rotation is off.
+Response kek_rotation(const Call& call, bool start, service::KekRotation* rotation) {
+  if (rotation == nullptr) {
+    if (start) return error_response(409, "conflict", "kek_rotation is off in [hsm]");
+    return json_response(200, json::object{{"state", "off"}});
+  }
+  if (!start) return json_response(200, progress_json(rotation->progress()));
+  const bool running = rotation->progress().state == "running";
+  auto started = rotation->start(call.caller);
+  if (!started) return service_error_response(started.error(), call.caller.request_id);
+  return json_response(running ? 200 : 202, progress_json(*started));
+}
+
 std::string_view method_label(std::string_view method) {
   for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"}) {
     if (method == known) return known;
@@ -299,11 +328,13 @@ std::string_view method_label(std::string_view method) {
 }  // namespace
 
 RequestHandler::RequestHandler(std::shared_ptr<TwoFactorService> service, AccessPolicy access,
-                               std::shared_ptr<Metrics> metrics, std::string version)
+                               std::shared_ptr<Metrics> metrics, std::string version,
+                               std::shared_ptr<service::KekRotation> kek_rotation)
     : service_(std::move(service)),
       access_(std::move(access)),
       metrics_(std::move(metrics)),
-      version_(std::move(version)) {}
+      version_(std::move(version)),
+      kek_rotation_(std::move(kek_rotation)) {}
 
 Response RequestHandler::handle(const Request& request, const Peer& peer) const {
   const auto start = std::chrono::steady_clock::now();
@@ -327,7 +358,7 @@ Response RequestHandler::handle(const Request& request, const Peer& peer) const 
       if (route->bad_escape) return error_response(400, "invalid_request", "malformed path");
       const bool tenant_only = route->id == RouteId::bulk;
       if (route->id != RouteId::health && route->id != RouteId::metrics &&
-          !is_id_route(route->id) &&
+          route->id != RouteId::kek_rotation && !is_id_route(route->id) &&
           (!valid_identifier(route->tenant) || (!tenant_only && !valid_identifier(route->user)))) {
         return error_response(400, "invalid_request",
                               "tenant and user are 1-128 characters of A-Z a-z 0-9 . _ @ + -");
@@ -363,7 +394,9 @@ Response RequestHandler::handle(const Request& request, const Peer& peer) const 
       const Call call{*service_, *route, caller, body, *metrics_, request.target};
       switch (route->id) {
         case RouteId::health:
-          return health(call, version_);
+          return health(call, version_, kek_rotation_.get());
+        case RouteId::kek_rotation:
+          return kek_rotation(call, request.method == "POST", kek_rotation_.get());
         case RouteId::metrics:
           return scrape(call);
         case RouteId::user:

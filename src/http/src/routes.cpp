@@ -97,6 +97,9 @@ std::optional<RouteMatch> match_route(std::string_view target) {
   const std::string_view path = target.substr(0, target.find('?'));
   if (path == "/v1/health") return RouteMatch{RouteId::health, "/v1/health", {}, {}};
   if (path == "/metrics") return RouteMatch{RouteId::metrics, "/metrics", {}, {}};
+  if (path == "/v1/admin/kek-rotation") {
+    return RouteMatch{RouteId::kek_rotation, "/v1/admin/kek-rotation", {}, {}};
+  }
 
   const auto seg = split_path(path);
   if (auto by_id = match_id_route(seg)) return by_id;
@@ -161,6 +164,7 @@ std::string_view allowed_methods(RouteId id) {
     case RouteId::challenge_code:
       return "POST";
     case RouteId::devices:
+    case RouteId::kek_rotation:
       return "GET, POST";
     case RouteId::device:
       return "DELETE";
@@ -215,6 +219,8 @@ std::optional<Role> required_role(RouteId id, std::string_view method) {
       return post ? std::optional(Role::verifier) : std::nullopt;
     case RouteId::challenge:
       return get ? std::optional(Role::verifier) : std::nullopt;
+    case RouteId::kek_rotation:
+      return get || post ? std::optional(Role::admin) : std::nullopt;
   }
   return std::nullopt;
 }

@@ -30,6 +30,7 @@ enum class RouteId {
   challenge_response,  // /v1/challenges/{id}/response
   challenge_code,      // /v1/challenges/{id}/code
   device_challenges,   // /v1/devices/{id}/challenges
+  kek_rotation,        // /v1/admin/kek-rotation: no tenant or user in the path
 };
 
 // Routes whose path names neither tenant nor user (only an id).

@@ -162,6 +162,16 @@ class PostgresStore final : public Store {
     return {};
   }
 
+  Result<bool> replace_seed(std::int64_t credential_id, const SeedRef& expected,
+                            const SeedRef& replacement) override {
+    if (replacement.encoded.empty()) return make_error(Errc::invalid_argument, "empty seed ref");
+    return on_connection([&](PgConnection& conn) -> Result<bool> {
+      HSM2FA_TRY(
+          r, conn.run(Sql::replace_seed, {credential_id, expected.encoded, replacement.encoded}));
+      return r->affected() == 1;
+    });
+  }
+
   Result<PendingPut> put_pending_totp(const TotpCredential& pending) override {
     HSM2FA_CHECK(check_user(pending.tenant, pending.user));
     if (pending.state != CredentialState::pending || pending.seed.encoded.empty()) {

@@ -113,6 +113,9 @@ constexpr std::array<Statement, kStatementCount> kStatements{{
     {"hsm2fa_answer_challenge",
      "UPDATE push_challenges SET state = $2, method = $3, device_id = $4"
      " WHERE id = $1 AND state = 'pending' AND expires_at > $5"},
+    // KEK rotation's compare-and-set: the new blob only over the exact old one.
+    {"hsm2fa_replace_seed",
+     "UPDATE totp_credentials SET seed_ref = $3 WHERE id = $1 AND seed_ref = $2"},
 }};
 
 }  // namespace

@@ -39,8 +39,9 @@ enum class Sql : std::size_t {
   select_challenge,
   pending_challenges,
   answer_challenge,
+  replace_seed,
 };
-inline constexpr std::size_t kStatementCount = static_cast<std::size_t>(Sql::answer_challenge) + 1;
+inline constexpr std::size_t kStatementCount = static_cast<std::size_t>(Sql::replace_seed) + 1;
 
 struct Statement {
   const char* name;  // the prepared statement's name on the server

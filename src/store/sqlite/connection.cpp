@@ -13,14 +13,18 @@ namespace {
 constexpr int kBusyTimeoutMs = 5000;
 
 // SQLite creates the file with the process umask; create it first so it is 0600 from birth
-// (the -wal and -shm files then inherit its mode).
+// (the -wal and -shm files then inherit its mode). Only when it does not exist yet: closing any
+// descriptor of the database file drops every POSIX lock this process holds on it, the locks
+// of its open SQLite connections included (the store opens reader connections while the writer
+// is live), after which another process could recover or checkpoint the WAL under them.
 Status create_private_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
+    if (errno == EEXIST) return {};
     return make_error(Errc::store_unavailable,
                       "sqlite: cannot create " + path + ": " + std::strerror(errno));
   }
-  ::close(fd);
+  ::close(fd);  // a new file: no connection of ours can hold a lock on it yet
   return {};
 }
 

@@ -111,6 +111,17 @@ class SqliteStore final : public Store {
     return {};
   }
 
+  Result<bool> replace_seed(std::int64_t credential_id, const SeedRef& expected,
+                            const SeedRef& replacement) override {
+    if (replacement.encoded.empty()) return make_error(Errc::invalid_argument, "empty seed ref");
+    return writer_.write([&](Connection& c) -> Result<bool> {
+      HSM2FA_TRY(cas, c.query("UPDATE totp_credentials SET seed_ref = ?"
+                              " WHERE id = ? AND seed_ref = ?"));
+      HSM2FA_CHECK(cas->bind(replacement.encoded).bind(credential_id).bind(expected.encoded).run());
+      return c.changes() == 1;
+    });
+  }
+
   Result<PendingPut> put_pending_totp(const TotpCredential& pending) override {
     HSM2FA_CHECK(check_user(pending.tenant, pending.user));
     if (pending.state != CredentialState::pending || pending.seed.encoded.empty()) {

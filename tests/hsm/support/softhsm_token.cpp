@@ -37,6 +37,7 @@ ThrowAwayToken make_token() {
   }
   setenv("SOFTHSM2_CONF", (token.dir / "softhsm2.conf").c_str(), 1);
   token.pin_file = token.dir / "user.pin";
+  token.so_pin = kSoPin;
   {
     std::ofstream pin(token.pin_file);
     pin << kUserPin << "\n";

@@ -30,6 +30,7 @@ class ThrowAwayToken {
   std::filesystem::path dir;
   std::filesystem::path pin_file;
   std::string label = "hsm2fa-test";
+  std::string so_pin;  // for the security officer's ceremonies (KEK rotation)
 };
 
 #define HSM2FA_REQUIRE_SOFTHSM()                              \

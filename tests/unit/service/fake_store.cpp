@@ -42,6 +42,28 @@ Result<std::vector<TotpCredential>> FakeStore::totp_credentials(std::string_view
   return out;
 }
 
+Result<std::vector<TotpCredential>> FakeStore::totp_credentials_after(std::int64_t after_id,
+                                                                      std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::read); !st) return std::move(st).error();
+  std::vector<TotpCredential> out;
+  for (auto it = credentials_.upper_bound(after_id); it != credentials_.end() && out.size() < limit;
+       ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+Result<bool> FakeStore::replace_seed(std::int64_t credential_id, const SeedRef& expected,
+                                     const SeedRef& replacement) {
+  std::lock_guard lock(mutex_);
+  if (auto st = check(Op::activate); !st) return std::move(st).error();
+  auto it = credentials_.find(credential_id);
+  if (it == credentials_.end() || it->second.seed != expected) return false;
+  it->second.seed = replacement;
+  return true;
+}
+
 Result<PendingPut> FakeStore::put_pending_totp(const TotpCredential& pending) {
   std::lock_guard lock(mutex_);
   if (auto st = check(Op::put_pending); !st) return std::move(st).error();

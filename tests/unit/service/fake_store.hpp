@@ -34,6 +34,10 @@ class FakeStore final : public Store {
   Status ping() override;
   Result<std::vector<TotpCredential>> totp_credentials(std::string_view tenant,
                                                        std::string_view user) override;
+  Result<std::vector<TotpCredential>> totp_credentials_after(std::int64_t after_id,
+                                                             std::size_t limit) override;
+  Result<bool> replace_seed(std::int64_t credential_id, const SeedRef& expected,
+                            const SeedRef& replacement) override;
   Result<PendingPut> put_pending_totp(const TotpCredential& pending) override;
   Result<std::optional<SeedRef>> activate_totp(std::int64_t pending_id, const SeedRef& locked,
                                                std::int64_t accepted_step) override;

@@ -19,17 +19,22 @@ namespace hsm2fa::hsm {
 struct KeyAttributes {
   std::optional<bool> sensitive, extractable, always_sensitive, never_extractable,
       wrap_with_trusted, local, modifiable, copyable;
+  // CKA_TRUSTED (may wrap CKA_WRAP_WITH_TRUSTED keys) and CKA_PRIVATE (a public object is usable
+  // without login and, on SoftHSM2, kept in clear in the token directory).
+  std::optional<bool> trusted, private_object;
 };
 
 // A KEK's CKA_UNWRAP_TEMPLATE, read back from the token: what it forces on every key it unwraps.
 struct UnwrapTemplate {
   bool present = false;
-  bool forces_sensitive = false;        // CKA_SENSITIVE = TRUE in the template
-  bool forces_non_extractable = false;  // CKA_EXTRACTABLE = FALSE in the template
+  bool forces_sensitive = false;          // CKA_SENSITIVE = TRUE in the template
+  bool forces_non_extractable = false;    // CKA_EXTRACTABLE = FALSE in the template
+  bool forces_wrap_with_trusted = false;  // CKA_WRAP_WITH_TRUSTED = TRUE (kek_rotation "trusted")
 };
 
 struct KeyEntry {
-  std::string role;  // "kek", "pending-kek", "mac", "audit-sign", "audit-verify", "seed"
+  std::string
+      role;  // "kek" (each kek-N), "pending-kek", "mac", "audit-sign", "audit-verify", "seed"
   std::string label;
   std::string id_hex;        // CKA_ID
   std::string object_class;  // "CKO_SECRET_KEY", "CKO_PRIVATE_KEY", "CKO_PUBLIC_KEY"
@@ -59,7 +64,7 @@ struct SeedLocation {
   Custody custody = Custody::wrapped;
   HashAlg alg = HashAlg::sha1;
   std::string id_hex;     // token mode: the seed object's CKA_ID (matches KeyEntry::id_hex)
-  std::string kek_label;  // wrapped mode: "<prefix>-kek-1" or "<prefix>-pending-kek"
+  std::string kek_label;  // wrapped mode: "<prefix>-kek-N" or "<prefix>-pending-kek"
   bool pending = false;   // wrapped mode: under the pending (exportable) KEK
 };
 // Errors: invalid_argument (not a seed ref), tampered (a wrapped ref that does not parse).

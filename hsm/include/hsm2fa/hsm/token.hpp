@@ -21,6 +21,11 @@
 
 namespace hsm2fa::hsm {
 
+// Online KEK rotation (wrapped mode, hsm/README-rotation.md). off: active seeds unwrap
+// non-extractable and can never be re-wrapped. trusted: they unwrap sensitive, extractable and
+// CKA_WRAP_WITH_TRUSTED, so only a KEK the security officer made CKA_TRUSTED can wrap them.
+enum class KekRotation { off, trusted };
+
 struct TokenConfig {
   std::string module_path;         // any PKCS#11 module (.so)
   std::string token_uri;           // RFC 7512: token, serial, manufacturer, model, slot-id
@@ -40,6 +45,10 @@ struct TokenConfig {
   std::chrono::milliseconds breaker_backoff_min{500};
   std::chrono::milliseconds breaker_backoff_max{10000};
   std::size_t key_cache_size = 10000;  // wrapped mode: unwrapped active keys kept; 0 disables
+  KekRotation kek_rotation = KekRotation::off;
+  // Development/tests only: accept "trusted" on SoftHSM2, whose security officer can make only
+  // public trusted KEKs, kept in clear in the token directory (weaker custody, announced).
+  bool allow_public_kek = false;
 };
 
 struct TokenStats {
@@ -83,9 +92,10 @@ class Token {
 Result<std::shared_ptr<Token>> open_token(const TokenConfig& config);
 
 // Key labels, derived from TokenConfig::key_prefix.
-std::string kek_label(std::string_view prefix);          // "<prefix>-kek-1": active KEK
-std::string pending_kek_label(std::string_view prefix);  // "<prefix>-pending-kek"
-std::string mac_key_label(std::string_view prefix);      // "<prefix>-mac": service MAC key
+std::string kek_label(std::string_view prefix);                   // "<prefix>-kek-1": the first KEK
+std::string kek_label(std::string_view prefix, unsigned number);  // "<prefix>-kek-<number>"
+std::string pending_kek_label(std::string_view prefix);           // "<prefix>-pending-kek"
+std::string mac_key_label(std::string_view prefix);               // "<prefix>-mac": service MAC key
 
 struct ProvisionReport {
   std::vector<std::string> created, existing;  // key labels

@@ -30,10 +30,20 @@ struct TokenMetrics {
   std::size_t key_cache_size = 0, key_cache_capacity = 0;
 };
 
+// An online KEK rotation's progress (wrapped mode, kek_rotation = "trusted").
+struct KekRotationMetrics {
+  std::uint64_t remaining = 0;  // active blobs still under an older KEK in the current pass
+  std::uint64_t done = 0;       // re-wrapped in the current (or last) pass
+  std::uint64_t failed = 0;     // could not be re-wrapped in that pass
+  bool running = false;
+};
+
 class Metrics {
  public:
-  // `token` is called on every scrape (from a worker thread); may be empty.
-  explicit Metrics(std::string version, std::function<TokenMetrics()> token = {});
+  // `token` and `kek_rotation` are called on every scrape (from a worker thread); either may be
+  // empty (then its metrics are left out).
+  explicit Metrics(std::string version, std::function<TokenMetrics()> token = {},
+                   std::function<KekRotationMetrics()> kek_rotation = {});
 
   void observe_request(std::string_view route, std::string_view method, unsigned status,
                        double seconds);
@@ -49,6 +59,7 @@ class Metrics {
  private:
   std::string version_;
   std::function<TokenMetrics()> token_;
+  std::function<KekRotationMetrics()> kek_rotation_;
   mutable std::mutex mutex_;
   std::map<std::tuple<std::string, std::string, unsigned>, std::uint64_t> requests_;
   std::map<std::string, std::uint64_t> verify_;

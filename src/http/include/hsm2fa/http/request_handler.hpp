@@ -9,6 +9,7 @@
 #include "hsm2fa/http/access_policy.hpp"
 #include "hsm2fa/http/exchange.hpp"
 #include "hsm2fa/http/metrics.hpp"
+#include "hsm2fa/service/kek_rotation.hpp"
 #include "hsm2fa/service/two_factor_service.hpp"
 
 namespace hsm2fa::http {
@@ -18,8 +19,10 @@ inline constexpr std::size_t kBulkBodyLimit = 2 * 1024 * 1024;  // reserved: the
 
 class RequestHandler {
  public:
+  // `kek_rotation` (may be null: rotation off) serves /v1/admin/kek-rotation.
   RequestHandler(std::shared_ptr<service::TwoFactorService> service, AccessPolicy access,
-                 std::shared_ptr<Metrics> metrics, std::string version);
+                 std::shared_ptr<Metrics> metrics, std::string version,
+                 std::shared_ptr<service::KekRotation> kek_rotation = nullptr);
 
   // Never throws; every outcome is a Response with the API's envelope and a request id.
   Response handle(const Request& request, const Peer& peer) const;
@@ -33,6 +36,7 @@ class RequestHandler {
   AccessPolicy access_;
   std::shared_ptr<Metrics> metrics_;
   std::string version_;
+  std::shared_ptr<service::KekRotation> kek_rotation_;
 };
 
 }  // namespace hsm2fa::http
