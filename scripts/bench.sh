@@ -71,7 +71,7 @@ cleanup() {
   pid=""
   # The daemon's parting figure: mean writes per fsync of the SQLite group commit.
   if [ -n "$tmp" ] && [ -f "$tmp/hsm2fad.log" ]; then
-    grep -ho 'group commit wrote.*' "$tmp/hsm2fad.log" | sed 's/^/bench.sh: /' >&2 || true
+    grep -ho 'group commit \(wrote\|synced\).*' "$tmp/hsm2fad.log" | sed 's/^/bench.sh: /' >&2 || true
   fi
   if [ -n "$tmp" ] && [ -f "$tmp/pg/cluster" ]; then
     "$pg_cluster" teardown "$tmp/pg" || true

@@ -252,6 +252,14 @@ int run(const app::AppConfig& config) {
     const audit::ChainHead head = (*audit_log)->head();
     spdlog::info("audit: chain head seq {} chain {}", head.seq, head.chain);
   }
+  if (const audit::AuditSyncStats syncs = (*audit_log)->sync_stats(); syncs.syncs > 0) {
+    spdlog::info(
+        "audit: group commit synced {} lines in {} fdatasyncs ({:.2f} per fdatasync, "
+        "largest {}, {} failed)",
+        syncs.lines, syncs.syncs,
+        static_cast<double>(syncs.lines) / static_cast<double>(syncs.syncs), syncs.largest_batch,
+        syncs.failed_syncs);
+  }
   audit_log->reset();
   if (auto batches = store::group_commit_stats(**store); batches && batches->commits > 0) {
     spdlog::info("store: group commit wrote {} writes in {} commits ({:.2f} per fsync, largest {})",

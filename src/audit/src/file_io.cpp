@@ -42,7 +42,8 @@ Error io_error(std::string_view what, const std::filesystem::path& path, int err
                     std::string(what) + " " + path.string() + ": " + std::strerror(error_number));
 }
 
-Result<AppendFile> AppendFile::open(const std::filesystem::path& path, WriteHook hook) {
+Result<std::shared_ptr<AppendFile>> AppendFile::open(const std::filesystem::path& path,
+                                                     WriteHook write_hook, SyncHook sync_hook) {
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return io_error("opening", path, errno);
   struct stat st {};
@@ -59,32 +60,56 @@ Result<AppendFile> AppendFile::open(const std::filesystem::path& path, WriteHook
     ::close(fd);
     return std::move(status).error();
   }
-  return AppendFile(path, fd, static_cast<std::uint64_t>(st.st_size), std::move(hook));
+  return std::shared_ptr<AppendFile>(new AppendFile(path, fd,
+                                                    static_cast<std::uint64_t>(st.st_size),
+                                                    std::move(write_hook), std::move(sync_hook)));
 }
 
-AppendFile::AppendFile(AppendFile&& other) noexcept
-    : path_(std::move(other.path_)),
-      fd_(std::exchange(other.fd_, -1)),
-      size_(other.size_),
-      hook_(std::move(other.hook_)) {}
-
-AppendFile::~AppendFile() {
-  if (fd_ >= 0) ::close(fd_);
-}
+AppendFile::~AppendFile() { ::close(fd_); }
 
 Status AppendFile::append(std::string_view bytes) {
   std::size_t done = 0;
   while (done < bytes.size()) {
     errno = 0;
-    long n = hook_ ? hook_(fd_, bytes.data() + done, bytes.size() - done)
-                   : ::write(fd_, bytes.data() + done, bytes.size() - done);
+    long n = write_hook_ ? write_hook_(fd_, bytes.data() + done, bytes.size() - done)
+                         : ::write(fd_, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return io_error("writing", path_, n == 0 || errno == 0 ? EIO : errno);
     done += static_cast<std::size_t>(n);
     size_ += static_cast<std::uint64_t>(n);
   }
-  if (::fdatasync(fd_) != 0) return io_error("syncing", path_, errno);
   return {};
+}
+
+Status AppendFile::reserve(std::uint64_t bytes) {
+  if (!can_reserve_ || reserved_end_ >= size_ + bytes / 2) return {};
+  int rc = 0;
+  do {
+    rc =
+        ::fallocate(fd_, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(size_), static_cast<off_t>(bytes));
+  } while (rc != 0 && errno == EINTR);
+  if (rc == 0) {
+    reserved_end_ = size_ + bytes;
+    return {};
+  }
+  if (errno == EOPNOTSUPP || errno == ENOSYS) {
+    can_reserve_ = false;
+    return {};
+  }
+  return io_error("reserving space in", path_, errno);
+}
+
+Status AppendFile::sync() {
+  std::lock_guard lock(sync_mutex_);
+  if (sync_failure_) return *sync_failure_;
+  int rc = 0;
+  do {
+    errno = 0;
+    rc = sync_hook_ ? sync_hook_(fd_) : ::fdatasync(fd_);
+  } while (rc != 0 && errno == EINTR);
+  if (rc == 0) return {};
+  sync_failure_ = io_error("syncing", path_, errno == 0 ? EIO : errno);
+  return *sync_failure_;
 }
 
 bool AppendFile::still_at_path() const {

@@ -39,6 +39,16 @@ struct AuditLogOptions {
   std::chrono::seconds checkpoint_seconds{60};  // audit.checkpoint_seconds
   // Tests only: replaces write(2), to inject ENOSPC or a short write. Same contract as write(2).
   std::function<long(int fd, const void* data, std::size_t size)> write_hook;
+  // Tests only: replaces fdatasync(2), to inject EIO or hold a sync while lines queue up.
+  std::function<int(int fd)> sync_hook;
+};
+
+// Group commit of the log (README.md "Durability"): how many lines each fdatasync covered.
+struct AuditSyncStats {
+  std::uint64_t syncs = 0;          // successful fdatasyncs
+  std::uint64_t lines = 0;          // lines made durable by them (lines / syncs: the batching)
+  std::uint64_t largest_batch = 0;  // lines in the largest batch
+  std::uint64_t failed_syncs = 0;   // each failed every line of its batch
 };
 
 // Where the chain stands: the last line written.
@@ -47,8 +57,9 @@ struct ChainHead {
   std::string chain;      // hex SHA-256; 64 zeros before the first line
 };
 
-// Thread-safe: one writer behind a mutex, seq assigned under it (so group commit can later batch
-// several records per fdatasync without changing the format).
+// Thread-safe. Lines are sealed, chained and written one at a time behind a mutex (seq assigned
+// under it); the fdatasync that makes them durable runs outside it and serves every line written
+// before it started (group commit), so concurrent records share one disk flush.
 class AuditLog {
  public:
   // Recovers seq and chain from the newest file of `options.dir` (a torn last line is reported,
@@ -62,18 +73,24 @@ class AuditLog {
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
-  // Appends one event line (write(2) + fdatasync) before returning ok; a due checkpoint follows
-  // it. Any failure is Errc::audit_unavailable and the next call reopens the file first.
+  // Appends one event line and returns ok only once it is durable (an fdatasync that started
+  // after its write(2) succeeded); a due checkpoint follows it. Any failure, of the write or of
+  // the sync that covered it, is Errc::audit_unavailable and the next call reopens the file
+  // first (with a recovery line).
   Status record(const AuditRecord& record);
   // Whether a line could be written now, without writing one: the file is open, still the one
   // in `dir` (reopened, with recovery, if it was moved or replaced), the directory usable.
-  // Cheap (two stat calls): callers ask before a state change so that an unwritable log stops
-  // the change, not only its answer. A later record() can still fail (disk full in between).
+  // Also keeps disk space allocated past the end of the file for the next lines (fallocate,
+  // where the file system has it), so that a full disk fails here rather than in the record()
+  // after the change. Cheap (two stat calls; a fallocate now and then): callers ask before a
+  // state change so that an unwritable log stops the change, not only its answer. A later
+  // record() can still fail (an I/O error, the token refusing the seal), and is then 503.
   Status ready();
   // Writes a signed checkpoint of the current head now (e.g. at shutdown), if any line follows
   // the last checkpoint.
   Status checkpoint();
   ChainHead head() const;
+  AuditSyncStats sync_stats() const;
 
  private:
   class Writer;
