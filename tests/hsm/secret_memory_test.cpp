@@ -34,7 +34,21 @@ std::string vm_flags_at(const void* address) {
   return {};
 }
 
+// AddressSanitizer's runtime turns mlock(2) into a no-op (it cannot lock its shadow memory).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kMlockIsReal = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kMlockIsReal = false;
+#else
+constexpr bool kMlockIsReal = true;
+#endif
+#else
+constexpr bool kMlockIsReal = true;
+#endif
+
 bool may_lock_a_page() {
+  if (!kMlockIsReal) return false;
   rlimit limit{};
   return ::geteuid() == 0 || (::getrlimit(RLIMIT_MEMLOCK, &limit) == 0 &&
                               limit.rlim_cur >= static_cast<rlim_t>(::sysconf(_SC_PAGESIZE)) * 4);

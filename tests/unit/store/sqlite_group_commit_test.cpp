@@ -116,10 +116,11 @@ TEST_F(GroupCommitTest, QueuedWritesShareOneCommitAndKeepTheirOwnResults) {
 TEST_F(GroupCommitTest, AFailingWriteFailsOnlyItselfAndLeavesNothingBehind) {
   std::vector<std::function<Status(Connection&)>> writes = {
       [](Connection& c) { return put(c, 1, "a"); },
-      // Writes a row, then violates the primary key: both must be undone, the others kept.
+      // Writes a row, then violates the primary key (the holder's row, committed by the batch
+      // before, whatever order the threads queued in): both must be undone, the others kept.
       [](Connection& c) -> Status {
         if (auto st = put(c, 2, "partial"); !st) return st;
-        return put(c, 1, "duplicate");
+        return put(c, 1000, "duplicate");
       },
       [](Connection&) -> Status { throw std::runtime_error("a bug in a write"); },
       [](Connection& c) { return put(c, 3, "c"); },
