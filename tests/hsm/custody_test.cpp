@@ -13,27 +13,11 @@
 namespace hsm2fa::hsm {
 namespace {
 
+using testing::attacker_aes_key;
 using testing::bytes_of;
 using testing::ThrowAwayToken;
 
 const auto kSeed = bytes_of("12345678901234567890");
-
-// An AES key the "attacker" made and knows: readable, able to wrap.
-CK_OBJECT_HANDLE attacker_aes_key(SessionPool::Lease& lease) {
-  Template t;
-  t.number(CKA_CLASS, CKO_SECRET_KEY)
-      .number(CKA_KEY_TYPE, CKK_AES)
-      .number(CKA_VALUE_LEN, 32)
-      .flag(CKA_TOKEN, false)
-      .flag(CKA_SENSITIVE, false)
-      .flag(CKA_EXTRACTABLE, true)
-      .flag(CKA_WRAP, true)
-      .flag(CKA_UNWRAP, true);
-  CK_MECHANISM m{CKM_AES_KEY_GEN, nullptr, 0};
-  CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
-  EXPECT_EQ(lease.raw(HSM2FA_P11(C_GenerateKey), &m, t.data(), t.size(), &handle), CKR_OK);
-  return handle;
-}
 
 CK_RV read_value(SessionPool::Lease& lease, CK_OBJECT_HANDLE key) {
   std::uint8_t buffer[128];

@@ -13,6 +13,7 @@
 namespace hsm2fa::hsm {
 namespace {
 
+using testing::attacker_aes_key;
 using testing::ThrowAwayToken;
 
 constexpr std::uint8_t kSeed[20] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10,
@@ -33,23 +34,6 @@ SeedRef active_seed(SeedVault& vault) {
   auto locked = vault.lock(*pending);
   EXPECT_TRUE(locked.ok()) << (locked.ok() ? "" : locked.error().message);
   return locked.ok() ? *locked : SeedRef{};
-}
-
-// An AES key of the attacker's own, made with the user PIN: readable, may wrap anything it may.
-CK_OBJECT_HANDLE own_kek(SessionPool::Lease& lease) {
-  Template t;
-  t.number(CKA_CLASS, CKO_SECRET_KEY)
-      .number(CKA_KEY_TYPE, CKK_AES)
-      .number(CKA_VALUE_LEN, 32)
-      .flag(CKA_TOKEN, false)
-      .flag(CKA_SENSITIVE, false)
-      .flag(CKA_EXTRACTABLE, true)
-      .flag(CKA_WRAP, true)
-      .flag(CKA_UNWRAP, true);
-  CK_MECHANISM m{CKM_AES_KEY_GEN, nullptr, 0};
-  CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
-  EXPECT_EQ(lease.raw(HSM2FA_P11(C_GenerateKey), &m, t.data(), t.size(), &handle), CKR_OK);
-  return handle;
 }
 
 CK_RV wrap_under(SessionPool::Lease& lease, CK_OBJECT_HANDLE kek, CK_OBJECT_HANDLE key) {
@@ -79,7 +63,7 @@ CK_OBJECT_HANDLE unwrap_as(SessionPool::Lease& lease, TokenImpl& token, const Se
 void expect_locked_in(TokenImpl& token, const SeedRef& ref) {
   auto lease = token.lease();
   ASSERT_TRUE(lease.ok());
-  const CK_OBJECT_HANDLE attacker = own_kek(*lease);
+  const CK_OBJECT_HANDLE attacker = attacker_aes_key(*lease);
   ASSERT_NE(attacker, CK_INVALID_HANDLE);
   SessionObject attacker_owner(lease->session(), attacker);
 

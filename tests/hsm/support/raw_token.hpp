@@ -1,9 +1,12 @@
 // Raw PKCS#11 access for custody tests: they must ask the token directly, not the vault.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
 
 #include "attributes.hpp"
+#include "cryptoki.hpp"
 #include "token_impl.hpp"
 
 namespace hsm2fa::hsm::testing {
@@ -18,6 +21,24 @@ inline CK_OBJECT_HANDLE find_key(SessionPool::Lease& lease, const std::string& l
   match.number(CKA_CLASS, CKO_SECRET_KEY).text(CKA_LABEL, label);
   auto found = find_objects(lease.session(), match);
   return found && found->size() == 1 ? found->front() : CK_INVALID_HANDLE;
+}
+
+// An AES key the "attacker" made with the user PIN and knows: readable, able to wrap anything
+// the token lets it wrap.
+inline CK_OBJECT_HANDLE attacker_aes_key(SessionPool::Lease& lease) {
+  Template t;
+  t.number(CKA_CLASS, CKO_SECRET_KEY)
+      .number(CKA_KEY_TYPE, CKK_AES)
+      .number(CKA_VALUE_LEN, 32)
+      .flag(CKA_TOKEN, false)
+      .flag(CKA_SENSITIVE, false)
+      .flag(CKA_EXTRACTABLE, true)
+      .flag(CKA_WRAP, true)
+      .flag(CKA_UNWRAP, true);
+  CK_MECHANISM m{CKM_AES_KEY_GEN, nullptr, 0};
+  CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
+  EXPECT_EQ(lease.raw(HSM2FA_P11(C_GenerateKey), &m, t.data(), t.size(), &handle), CKR_OK);
+  return handle;
 }
 
 }  // namespace hsm2fa::hsm::testing
