@@ -66,12 +66,12 @@ Status generate_audit_key(SessionPool::Lease& lease, const std::string& label) {
                     priv.size(), &pub_handle, &priv_handle);
 }
 
-Result<AuditKeyPair> find_audit_key(TokenImpl& token) {
+Result<AuditKeyPair> find_audit_key(TokenImpl& token, const Session* on) {
   const std::string label = audit_key_label(token.config().key_prefix);
   AuditKeyPair pair;
   for (auto [object_class, handle] : {std::pair{CKO_PRIVATE_KEY, &pair.private_key},
                                       std::pair{CKO_PUBLIC_KEY, &pair.public_key}}) {
-    auto found = token.object(object_class, label);
+    auto found = token.object(object_class, label, on);
     if (!found) {
       Error error = std::move(found).error();
       if (error.code == Errc::config) {

@@ -27,7 +27,7 @@ std::vector<FlagRule> audit_provenance_rules();  // checked only (token-generate
 Status generate_audit_key(SessionPool::Lease& lease, const std::string& label);
 
 // Both halves' handles (cached per login); config error if either is missing or ambiguous.
-Result<AuditKeyPair> find_audit_key(TokenImpl& token);
+Result<AuditKeyPair> find_audit_key(TokenImpl& token, const Session* on = nullptr);
 
 // The public key's uncompressed point (0x04 || X || Y) from CKA_EC_POINT, which tokens return
 // DER-wrapped in an OCTET STRING (some return it raw).

@@ -95,10 +95,10 @@ Result<Pkey> public_pkey(const std::vector<std::uint8_t>& point) {
 }
 
 Result<Pkey> token_public_key(TokenImpl& token) {
-  auto pair = find_audit_key(token);
-  if (!pair) return std::move(pair).error();
   auto lease = token.lease();
   if (!lease) return std::move(lease).error();
+  auto pair = find_audit_key(token, &lease->session());
+  if (!pair) return std::move(pair).error();
   auto params = read_bytes(lease->session(), pair->public_key, CKA_EC_PARAMS);
   if (!params) {
     lease->mark_broken_if(params.error());
@@ -160,10 +160,10 @@ Result<std::vector<std::uint8_t>> audit_sign(Token& token,
       "audit signature",
       [self = impl->shared_from_this(), digest]() -> Result<std::vector<std::uint8_t>> {
         if (auto status = self->recover_if_suspect(); !status) return std::move(status).error();
-        auto pair = find_audit_key(*self);
-        if (!pair) return std::move(pair).error();
         auto lease = self->lease();
         if (!lease) return std::move(lease).error();
+        auto pair = find_audit_key(*self, &lease->session());
+        if (!pair) return std::move(pair).error();
         return sign_in_token(*lease, pair->private_key, digest);
       });
 }
@@ -186,12 +186,12 @@ Status check_audit_key(Token& token) {
   auto* impl = impl_of(token);
   if (impl == nullptr) return make_error(Errc::internal, "audit key: not a PKCS#11 token");
   const std::string label = audit_key_label(impl->config().key_prefix);
-  auto pair = find_audit_key(*impl);
-  if (!pair) return std::move(pair).error();
   {
     auto lease = impl->lease();
     if (!lease) return std::move(lease).error();
     const Session& session = lease->session();
+    auto pair = find_audit_key(*impl, &session);
+    if (!pair) return std::move(pair).error();
     auto status = check_flag_rules(session, pair->private_key, label, audit_private_rules());
     if (status)
       status = check_flag_rules(session, pair->private_key, label, audit_provenance_rules());

@@ -46,9 +46,17 @@ void set_fault_hook(FaultHook new_hook) {
   detail::fault_hook_set.store(set, std::memory_order_release);
 }
 
-void CallStats::record(CK_RV rv) {
+void CallStats::record(std::string_view function, CK_RV rv) {
   calls_.fetch_add(1, std::memory_order_relaxed);
-  if (rv == CKR_OK) return;
+  if (rv == CKR_OK) {
+    if (function == "C_GenerateKey" || function == "C_UnwrapKey" || function == "C_CreateObject" ||
+        function == "C_CopyObject" || function == "C_DeriveKey") {
+      objects_created_.fetch_add(1, std::memory_order_relaxed);
+    } else if (function == "C_GenerateKeyPair") {
+      objects_created_.fetch_add(2, std::memory_order_relaxed);
+    }
+    return;
+  }
   std::lock_guard lock(mutex_);
   ++errors_[ckr_name(rv)];
 }

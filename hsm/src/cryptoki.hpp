@@ -18,12 +18,19 @@ namespace hsm2fa::hsm {
 
 class CallStats {
  public:
-  void record(CK_RV rv);
+  void record(std::string_view function, CK_RV rv);
   std::uint64_t calls() const noexcept { return calls_.load(std::memory_order_relaxed); }
+  // Objects the module made (C_GenerateKey, C_UnwrapKey, C_CreateObject, C_CopyObject,
+  // C_DeriveKey, two per C_GenerateKeyPair). SoftHSM2 keeps a small record of every session
+  // object it ever made until C_Finalize, so this is what module recycling counts.
+  std::uint64_t objects_created() const noexcept {
+    return objects_created_.load(std::memory_order_relaxed);
+  }
   std::map<std::string, std::uint64_t> errors() const;
 
  private:
   std::atomic<std::uint64_t> calls_{0};
+  std::atomic<std::uint64_t> objects_created_{0};
   mutable std::mutex mutex_;
   std::map<std::string, std::uint64_t> errors_;
 };
@@ -52,7 +59,7 @@ class Cryptoki {
       auto fn = functions_->*member;
       rv = fn == nullptr ? CKR_FUNCTION_NOT_SUPPORTED : fn(args...);
     }
-    if (stats_ != nullptr) stats_->record(rv);
+    if (stats_ != nullptr) stats_->record(name, rv);
     detail::log_call(name, rv);
     return rv;
   }

@@ -53,10 +53,10 @@ Result<std::shared_ptr<KekRing>> open_kek_ring(TokenImpl& token, const TokenConf
   const unsigned number = *kek_number(*active);
   const KeySpec spec = number == 1 ? service_key_specs(config.key_prefix, wrap, true).front()
                                    : trusted_kek_spec(config.key_prefix, number, wrap, *softhsm);
-  auto key = checked_key(token, spec);
-  if (!key) return std::move(key).error();
   auto lease = token.lease();
   if (!lease) return std::move(lease).error();
+  auto key = checked_key(token, spec);
+  if (!key) return std::move(key).error();
   auto rules = read_unwrap_template(lease->session(), *key);
   if (!rules) return std::move(rules).error();
   if (!rules->present || !rules->forces_sensitive || rules->forces_non_extractable ||
@@ -83,10 +83,11 @@ Status check_trusted_wrap_enforced(TokenImpl& token, SeedVault& vault) {
   if (!locked) return std::move(locked).error();
   auto ref = decode_wrapped_ref(locked->encoded);
   if (!ref) return std::move(ref).error();
-  auto kek = token.key(token.config().key_prefix + "-" + ref->kek);
-  if (!kek) return std::move(kek).error();
   auto lease = token.lease();
   if (!lease) return std::move(lease).error();
+  // Handles are found under the lease: a module re-initialisation cannot come in between.
+  auto kek = token.key(token.config().key_prefix + "-" + ref->kek, &lease->session());
+  if (!kek) return std::move(kek).error();
   Template rules;
   add_rotatable_unwrap_rules(rules);
   rules.mechanisms(CKA_ALLOWED_MECHANISMS, {CKM_SHA_1_HMAC});

@@ -68,10 +68,10 @@ Status destroy_kek(Token& token, const TokenConfig& config, std::string_view nam
     return make_error(Errc::conflict, std::string(name) + " is the active KEK");
   }
   const std::string label = config.key_prefix + "-" + std::string(name);
-  auto key = impl->key(label);
-  if (!key) return std::move(key).error();
   auto lease = impl->lease();
   if (!lease) return std::move(lease).error();
+  auto key = impl->key(label, &lease->session());
+  if (!key) return std::move(key).error();
   auto destroyed = lease->call(HSM2FA_P11(C_DestroyObject), *key);
   // This process's vault must not keep opening blobs through the dead handle (or, with the key
   // cache, keep verifying them from a cached key).

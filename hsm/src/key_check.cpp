@@ -69,11 +69,11 @@ Status check_flag_rules(const Session& session, CK_OBJECT_HANDLE object, const s
 }
 
 Result<CK_OBJECT_HANDLE> checked_key(TokenImpl& token, const KeySpec& spec) {
-  auto key = token.key(spec.label);
-  if (!key) return std::move(key).error();
   auto lease = token.lease();
   if (!lease) return std::move(lease).error();
   const Session& session = lease->session();
+  auto key = token.key(spec.label, &session);
+  if (!key) return std::move(key).error();
   auto status = check_flags(session, *key, spec, spec.flags);
   if (status) status = check_flags(session, *key, spec, spec.provenance);
   if (status) status = check_numbers(session, *key, spec);

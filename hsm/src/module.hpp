@@ -3,6 +3,7 @@
 // and unloads the library.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,19 @@ class Module {
   Cryptoki cryptoki() const noexcept { return Cryptoki(functions_, &stats_); }
   CK_FUNCTION_LIST* functions() const noexcept { return functions_; }
   const std::string& path() const noexcept { return path_; }
+  // CK_INFO.manufacturerID, trailing blanks dropped ("" if C_GetInfo fails).
+  std::string manufacturer() const;
+
+  // C_Finalize then C_Initialize: everything the module held for this process (sessions, logins,
+  // session objects, handles) is gone after it, and handle numbers may be reused. Only for a
+  // module this instance initialised and no other Module owner shares (Errc::config otherwise);
+  // the caller must have closed its own sessions first. If C_Initialize fails the module stays
+  // finalised and `initialized()` is false until a later reinitialize() succeeds.
+  Status reinitialize();
+  // Whether reinitialize() would be refused: another Module owner in this process, or the
+  // module was initialised by someone else.
+  bool shared() const;
+  bool initialized() const noexcept { return initialized_.load(std::memory_order_acquire); }
 
  private:
   Module(std::string path, void* library, CK_FUNCTION_LIST* functions, bool finalize)
@@ -33,6 +47,7 @@ class Module {
   void* library_;
   CK_FUNCTION_LIST* functions_;
   bool finalize_;  // false when someone else in the process had already initialised it
+  std::atomic<bool> initialized_{true};
   mutable CallStats stats_;
 };
 

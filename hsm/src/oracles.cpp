@@ -22,17 +22,24 @@ Result<std::vector<Mac>> mac_each(SessionPool::Lease& lease, HashAlg alg, CK_OBJ
 class TokenKeyOracle final : public HmacOracle {
  public:
   TokenKeyOracle(std::shared_ptr<TokenImpl> token, HashAlg alg, CK_OBJECT_HANDLE key)
-      : token_(std::move(token)), alg_(alg), key_(key) {}
+      : token_(std::move(token)), alg_(alg), key_(key), epoch_(token_->login_epoch()) {}
   HashAlg algorithm() const noexcept override { return alg_; }
   Result<std::vector<Mac>> mac_counters(std::span<const std::uint64_t> counters) override {
-    return token_->with_session_retry(
-        [&](SessionPool::Lease& lease) { return mac_each(lease, alg_, key_, counters); });
+    return token_->with_session_retry([&](SessionPool::Lease& lease) -> Result<std::vector<Mac>> {
+      // The handle was found before this lease: after a re-login or re-initialisation it
+      // may be dead or name another object. Fail closed; the caller's retry finds it again.
+      if (token_->login_epoch() != epoch_) {
+        return make_error(Errc::hsm_unavailable, "token session renewed during the HMAC");
+      }
+      return mac_each(lease, alg_, key_, counters);
+    });
   }
 
  private:
   std::shared_ptr<TokenImpl> token_;
   HashAlg alg_;
   CK_OBJECT_HANDLE key_;
+  std::uint64_t epoch_;
 };
 
 class SessionKeyOracle final : public HmacOracle {

@@ -52,10 +52,10 @@ Status check_mechanism(TokenImpl& token, CK_MECHANISM_TYPE wrap, CK_SLOT_ID slot
 Status check_forced_template(TokenImpl& token, const SeedRef& locked, CK_MECHANISM_TYPE wrap) {
   auto ref = decode_wrapped_ref(locked.encoded);
   if (!ref) return failed("own ref does not parse");
-  auto kek = token.key(token.config().key_prefix + "-" + ref->kek);
-  if (!kek) return std::move(kek).error();
   auto lease = token.lease();
   if (!lease) return std::move(lease).error();
+  auto kek = token.key(token.config().key_prefix + "-" + ref->kek, &lease->session());
+  if (!kek) return std::move(kek).error();
   Template readable;
   add_unwrap_rules(readable, true);
   CK_MECHANISM m{wrap, nullptr, 0};

@@ -5,16 +5,16 @@
 namespace hsm2fa::hsm {
 namespace {
 
-// As TokenImpl::with_session_retry, but the key is found before each lease: finding it takes a
-// session of its own, and a re-login between the attempts makes a found handle stale.
+// As TokenImpl::with_session_retry, with the key found again under each lease: a re-login between
+// the attempts makes a found handle stale.
 Result<Mac> mac_with_retry(TokenImpl& token, std::string_view purpose,
                            std::span<const std::uint8_t> data) {
   for (int attempt = 1;; ++attempt) {
     if (auto status = token.recover_if_suspect(); !status) return std::move(status).error();
-    auto key = token.key(mac_key_label(token.config().key_prefix));
-    if (!key) return std::move(key).error();
     auto lease = token.lease();
     if (!lease) return std::move(lease).error();
+    auto key = token.key(mac_key_label(token.config().key_prefix), &lease->session());
+    if (!key) return std::move(key).error();
     auto mac = purpose_mac(*lease, *key, purpose, data);
     if (mac || attempt == 2 || !loses_session(lease->last_error())) return mac;
   }

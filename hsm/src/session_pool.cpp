@@ -8,23 +8,25 @@ SessionPool::Lease::~Lease() {
 
 Result<SessionPool::Lease> SessionPool::acquire() {
   std::unique_lock lock(mutex_);
-  freed_.wait(lock, [&] { return !idle_.empty() || open_ < bound_; });
+  freed_.wait(lock, [&] { return !draining_ && (!idle_.empty() || open_ < bound_); });
   if (!idle_.empty()) {
     auto session = std::move(idle_.back());
     idle_.pop_back();
     ++leased_;
     return Lease(this, std::move(session));
   }
-  ++open_;  // reserve the slot while opening outside the lock
+  ++open_;    // reserve the slot while opening outside the lock
+  ++leased_;  // and count it as leased, so drain() waits for it
+  const CK_SLOT_ID slot = slot_;
   lock.unlock();
-  auto opened = Session::open(ck_, slot_);
+  auto opened = Session::open(ck_, slot);
   lock.lock();
   if (!opened) {
     --open_;
-    freed_.notify_one();
+    --leased_;
+    freed_.notify_all();
     return std::move(opened).error();
   }
-  ++leased_;
   return Lease(this, std::make_unique<Session>(std::move(opened).value()));
 }
 
@@ -39,7 +41,31 @@ void SessionPool::give_back(std::unique_ptr<Session> session, bool broken) {
   } else {
     idle_.push_back(std::move(session));
   }
-  freed_.notify_one();
+  freed_.notify_all();  // a drain() may wait with acquirers
+}
+
+bool SessionPool::drain(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  draining_ = true;
+  if (freed_.wait_for(lock, timeout, [&] { return leased_ == 0; })) return true;
+  draining_ = false;
+  lock.unlock();
+  freed_.notify_all();
+  return false;
+}
+
+void SessionPool::resume(CK_SLOT_ID slot) {
+  {
+    std::lock_guard lock(mutex_);
+    slot_ = slot;
+    draining_ = false;
+  }
+  freed_.notify_all();
+}
+
+void SessionPool::set_slot(CK_SLOT_ID slot) {
+  std::lock_guard lock(mutex_);
+  slot_ = slot;
 }
 
 void SessionPool::drop_idle() {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <memory>
@@ -72,6 +73,16 @@ class SessionPool {
   SessionPool& operator=(const SessionPool&) = delete;
 
   Result<Lease> acquire();
+  // Stops handing out leases and waits up to `timeout` for every lease to come back; true with
+  // the pool empty of leases and closed to acquire() until resume(), false (and open again) on
+  // timeout. A lease held across the wait by a thread that then acquires another makes it time
+  // out: drain() is for a maintenance thread that can try again later.
+  bool drain(std::chrono::milliseconds timeout);
+  // Re-opens the pool after a successful drain(), on `slot` (which may have a new id after the
+  // module was re-initialised).
+  void resume(CK_SLOT_ID slot);
+  // Sessions opened from now on are on `slot`.
+  void set_slot(CK_SLOT_ID slot);
   // Closes the idle sessions (before a re-login); leased ones are closed when returned.
   void drop_idle();
   std::size_t open_count() const;
@@ -91,6 +102,7 @@ class SessionPool {
   std::vector<std::unique_ptr<Session>> idle_;
   std::size_t open_ = 0;  // idle + leased
   std::size_t leased_ = 0;
+  bool draining_ = false;
   std::atomic<bool> login_suspect_{false};
   friend class Lease;
 };

@@ -27,8 +27,11 @@ Result<std::shared_ptr<TokenImpl>> TokenImpl::open(const TokenConfig& config) {
   auto slot = select_slot((*module)->cryptoki(), config.token_uri);
   if (!slot) return std::move(slot).error();
   std::shared_ptr<TokenImpl> token(new TokenImpl(config, std::move(*module), *slot));
-  std::lock_guard lock(token->login_mutex_);
-  if (auto status = token->login_locked(); !status) return std::move(status).error();
+  {
+    std::lock_guard lock(token->login_mutex_);
+    if (auto status = token->login_locked(); !status) return std::move(status).error();
+  }
+  token->start_recycler();
   return token;
 }
 
@@ -41,12 +44,25 @@ TokenImpl::TokenImpl(TokenConfig config, std::shared_ptr<Module> module, CK_SLOT
       pool_(Cryptoki(module_->functions(), stats_.get()), slot, config_.sessions) {}
 
 TokenImpl::~TokenImpl() {
+  if (recycler_.joinable()) {
+    recycler_.request_stop();
+    recycler_wake_.notify_all();
+    // A recycle hook may have held the last reference to this Token: never join oneself.
+    if (recycler_.get_id() == std::this_thread::get_id()) {
+      recycler_.detach();
+    } else {
+      recycler_.join();
+    }
+  }
   // Pool sessions must close while the keeper still holds the login; member order ensures it
   // (pool_ is destroyed first), then the login, then the keeper, then the module.
 }
 
 Status TokenImpl::login_locked() {
   up_ = false;
+  if (!module_->initialized()) {  // a recycle's C_Initialize failed: try it again first
+    if (auto status = reinitialize_locked(); !status) return status;
+  }
   CK_TOKEN_INFO info{};
   if (auto status = cryptoki().call(HSM2FA_P11(C_GetTokenInfo), slot_, &info); !status) {
     return status;
@@ -106,6 +122,10 @@ Status TokenImpl::recover_if_suspect() {
 
 Result<SessionPool::Lease> TokenImpl::lease() {
   if (auto status = recover_if_suspect(); !status) return std::move(status).error();
+  if (!module_->initialized()) {
+    if (auto status = probe_login(); !status) return std::move(status).error();
+  }
+  if (recycle_due()) recycler_wake_.notify_one();
   return pool_.acquire();
 }
 
@@ -120,6 +140,12 @@ TokenStats TokenImpl::stats() const {
   out.breaker_open = !breaker_closed;
   out.call_timeouts = gate_.timeouts();
   out.breaker_refusals = gate_.refusals();
+  out.objects_created = stats_->objects_created();
+  out.recycle_after_objects = recycle_threshold_;
+  out.module_recycles = recycles_.load(std::memory_order_relaxed);
+  out.recycle_deferrals = recycle_deferrals_.load(std::memory_order_relaxed);
+  out.recycle_failures = recycle_failures_.load(std::memory_order_relaxed);
+  out.last_recycle_seconds = last_recycle_seconds_.load(std::memory_order_relaxed);
   return out;
 }
 
@@ -128,7 +154,8 @@ void TokenImpl::forget_key(const std::string& label) {
   keys_.erase(std::pair{CK_OBJECT_CLASS{CKO_SECRET_KEY}, label});
 }
 
-Result<CK_OBJECT_HANDLE> TokenImpl::object(CK_OBJECT_CLASS object_class, const std::string& label) {
+Result<CK_OBJECT_HANDLE> TokenImpl::object(CK_OBJECT_CLASS object_class, const std::string& label,
+                                           const Session* on) {
   const auto epoch = login_epoch();
   const auto cache_key = std::pair{object_class, label};
   {
@@ -136,13 +163,18 @@ Result<CK_OBJECT_HANDLE> TokenImpl::object(CK_OBJECT_CLASS object_class, const s
     auto it = keys_.find(cache_key);
     if (it != keys_.end() && it->second.first == epoch) return it->second.second;
   }
-  auto lease = pool_.acquire();
-  if (!lease) return std::move(lease).error();
+  std::optional<SessionPool::Lease> own;
+  if (on == nullptr) {
+    auto lease = pool_.acquire();
+    if (!lease) return std::move(lease).error();
+    own.emplace(std::move(*lease));
+    on = &own->session();
+  }
   Template match;
   match.number(CKA_CLASS, object_class).text(CKA_LABEL, label);
-  auto found = find_objects(lease->session(), match);
+  auto found = find_objects(*on, match);
   if (!found) {
-    lease->mark_broken_if(found.error());
+    if (own) own->mark_broken_if(found.error());
     return std::move(found).error();
   }
   if (found->empty()) {

@@ -2,11 +2,16 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "handles.hpp"
 #include "hsm2fa/hsm/token.hpp"
@@ -48,15 +53,35 @@ class TokenImpl final : public Token, public std::enable_shared_from_this<TokenI
   // Bumped by every re-login: object handles found before it are no longer valid.
   std::uint64_t login_epoch() const noexcept { return epoch_.load(std::memory_order_acquire); }
   // The secret key labelled `label`, found once per login (config error if missing or ambiguous).
-  Result<CK_OBJECT_HANDLE> key(const std::string& label) { return object(CKO_SECRET_KEY, label); }
+  // A handle is valid while the caller holds a lease: find it under one, passing that lease's
+  // session as `on` (a search then needs no second session; without `on` it leases its own).
+  Result<CK_OBJECT_HANDLE> key(const std::string& label, const Session* on = nullptr) {
+    return object(CKO_SECRET_KEY, label, on);
+  }
   // The same for any object class (the audit key pair's private and public halves).
-  Result<CK_OBJECT_HANDLE> object(CK_OBJECT_CLASS object_class, const std::string& label);
+  Result<CK_OBJECT_HANDLE> object(CK_OBJECT_CLASS object_class, const std::string& label,
+                                  const Session* on = nullptr);
   // Drops a remembered handle (the key was destroyed): the next key(label) searches again.
   void forget_key(const std::string& label);
 
+  // Module recycling (TokenConfig::recycle_after_objects). `forget` runs before each
+  // re-initialisation, with no lease out: it must drop every handle it keeps and close every
+  // session it opened itself (the key cache). It must not call back into this Token.
+  void on_recycle(std::function<void()> forget);
+  // Re-initialises the module if every lease comes back within `drain` (new leases wait
+  // meanwhile): true when done, false when operations stayed in flight (nothing changed).
+  // Handles found before it are dead afterwards (the login epoch moves on). Errors:
+  // hsm_unavailable or a login error when the module or the login did not come back (the next
+  // lease() tries again), config when the module is shared in this process.
+  Result<bool> recycle_module(std::chrono::milliseconds drain);
+
  private:
   TokenImpl(TokenConfig config, std::shared_ptr<Module> module, CK_SLOT_ID slot);
-  Status login_locked();  // requires login_mutex_
+  Status login_locked();         // requires login_mutex_
+  Status reinitialize_locked();  // requires login_mutex_ and no lease out
+  bool recycle_due() const noexcept;
+  void recycler_loop(std::stop_token stop);
+  void start_recycler();
 
   TokenConfig config_;
   std::shared_ptr<Module> module_;
@@ -69,9 +94,18 @@ class TokenImpl final : public Token, public std::enable_shared_from_this<TokenI
   std::atomic<bool> up_{false};
   std::mutex keys_mutex_;
   std::map<std::pair<CK_OBJECT_CLASS, std::string>, std::pair<std::uint64_t, CK_OBJECT_HANDLE>>
-      keys_;          // (class, label) -> epoch, handle
-  TokenGate gate_;    // its workers stop before the login and module go
-  SessionPool pool_;  // declared last: its sessions close before the login and module go
+      keys_;                           // (class, label) -> epoch, handle
+  std::size_t recycle_threshold_ = 0;  // 0: off
+  std::atomic<std::uint64_t> objects_at_init_{0};
+  std::mutex hooks_mutex_;
+  std::vector<std::function<void()>> recycle_hooks_;
+  std::mutex recycler_mutex_;
+  std::condition_variable_any recycler_wake_;
+  std::atomic<std::uint64_t> recycles_{0}, recycle_deferrals_{0}, recycle_failures_{0};
+  std::atomic<double> last_recycle_seconds_{0};
+  std::jthread recycler_;  // stopped first, in ~TokenImpl
+  TokenGate gate_;         // its workers stop before the login and module go
+  SessionPool pool_;       // declared last: its sessions close before the login and module go
 };
 
 template <class Op>

@@ -30,6 +30,10 @@ class WrappedVault final : public SeedVault, public SeedRewrapper {
       : token_(std::move(token)), wrap_(wrap), keks_(std::move(keks)) {
     if (const std::size_t size = token_->config().key_cache_size; size > 0) {
       cache_ = std::make_shared<KeyCache>(token_, size);
+      // Before a module re-initialisation: forget every key and close the owner session.
+      token_->on_recycle([cache = std::weak_ptr<KeyCache>(cache_)] {
+        if (auto live = cache.lock()) live->flush();
+      });
     }
   }
 
@@ -180,9 +184,9 @@ class WrappedVault final : public SeedVault, public SeedRewrapper {
   // Wraps `seed` under the KEK for its state and authenticates the result.
   Result<SeedRef> seal(SessionPool::Lease& lease, HashAlg alg, bool pending,
                        CK_OBJECT_HANDLE seed) {
-    auto kek = token_->key(kek_label_for(pending));
+    auto kek = token_->key(kek_label_for(pending), &lease.session());
     if (!kek) return std::move(kek).error();
-    auto mac_key = token_->key(mac_key_label(token_->config().key_prefix));
+    auto mac_key = token_->key(mac_key_label(token_->config().key_prefix), &lease.session());
     if (!mac_key) return std::move(mac_key).error();
     auto wrapped = wrap_key(lease, wrap_, *kek, seed);
     if (!wrapped) return std::move(wrapped).error();
@@ -204,7 +208,7 @@ class WrappedVault final : public SeedVault, public SeedRewrapper {
   Result<Opened> open(SessionPool::Lease& lease, const SeedRef& text) {
     auto ref = decode_wrapped_ref(text.encoded);
     if (!ref) return std::move(ref).error();
-    auto mac_key = token_->key(mac_key_label(token_->config().key_prefix));
+    auto mac_key = token_->key(mac_key_label(token_->config().key_prefix), &lease.session());
     if (!mac_key) return std::move(mac_key).error();
     const std::string covered = ref->authenticated_part();
     auto mac = purpose_mac(lease, *mac_key, kRefPurpose,
@@ -220,7 +224,7 @@ class WrappedVault final : public SeedVault, public SeedRewrapper {
     if ((ref->mechanism != "KWP" && ref->mechanism != "KW") || !known_kek) {
       return make_error(Errc::config, "wrapped seed ref names a KEK or mechanism not configured");
     }
-    auto kek = token_->key(keks_->label(ref->kek));
+    auto kek = token_->key(keks_->label(ref->kek), &lease.session());
     if (!kek) return std::move(kek).error();
     return Opened{std::move(*ref), mechanism, *kek};
   }

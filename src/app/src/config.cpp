@@ -106,6 +106,13 @@ void read_hsm(TableReader t, const TableReader& server, const fs::path& base, Ap
   c.token.sessions = static_cast<std::size_t>(t.integer("sessions", 4, 1, 256));
   c.token.key_cache_size =
       static_cast<std::size_t>(t.integer("key_cache_size", 10000, 0, 10000000));
+  if (t.has("recycle_after_objects")) {
+    c.token.recycle_after_objects =
+        static_cast<std::size_t>(t.integer("recycle_after_objects", 0, 0, 1000000000));
+    if (*c.token.recycle_after_objects > 0 && c.token.custody != Custody::wrapped) {
+      throw ConfigError(t.key("recycle_after_objects"), "applies to custody = \"wrapped\" only");
+    }
+  }
   // The key's first home, still read: the workers do database work too now, so [server] owns it.
   if (t.has("worker_threads")) {
     if (server.has("worker_threads")) {

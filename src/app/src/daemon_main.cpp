@@ -58,9 +58,16 @@ void harden_process() {
 
 http::TokenMetrics token_metrics(const hsm::Token& token) {
   const hsm::TokenStats s = token.stats();
-  return http::TokenMetrics{
+  http::TokenMetrics m{
       s.up,           s.calls,         s.errors_by_rv,    s.sessions_open, s.sessions_in_use,
       s.breaker_open, s.call_timeouts, s.breaker_refusals};
+  m.objects_created = s.objects_created;
+  m.recycle_after_objects = s.recycle_after_objects;
+  m.module_recycles = s.module_recycles;
+  m.recycle_deferrals = s.recycle_deferrals;
+  m.recycle_failures = s.recycle_failures;
+  m.last_recycle_seconds = s.last_recycle_seconds;
+  return m;
 }
 
 // The token's figures plus those of the wrapped vault's key cache.
@@ -72,6 +79,19 @@ http::TokenMetrics token_metrics(const hsm::Token& token, const SeedVault& vault
   m.key_cache_evictions = cache.evictions;
   m.key_cache_size = cache.size;
   m.key_cache_capacity = cache.capacity;
+  return m;
+}
+
+// The group-commit counters of the store (SQLite only) and of the audit log.
+http::DurabilityMetrics durability_metrics(const Store& store, const audit::AuditLog& audit_log) {
+  http::DurabilityMetrics m;
+  if (auto batches = store::group_commit_stats(store)) {
+    m.store_commits = batches->commits;
+    m.store_writes = batches->writes;
+  }
+  const audit::AuditSyncStats syncs = audit_log.sync_stats();
+  m.audit_syncs = syncs.syncs;
+  m.audit_lines = syncs.lines;
   return m;
 }
 
@@ -221,11 +241,14 @@ int run(const app::AppConfig& config) {
   const SeedVault* vault_ptr = vault->get();  // outlives the metrics, like the token
   auto rotation = kek_rotation(config, *token_ptr, *vault, *store, *audit_log);
 
+  const Store* store_ptr = store->get();  // both outlive the metrics
+  const audit::AuditLog* audit_ptr = audit_log->get();
   auto metrics = std::make_shared<http::Metrics>(
       HSM2FA_VERSION, [token_ptr, vault_ptr] { return token_metrics(*token_ptr, *vault_ptr); },
       rotation ? std::function<http::KekRotationMetrics()>(
                      [rotation] { return kek_rotation_metrics(rotation->progress()); })
-               : nullptr);
+               : nullptr,
+      [store_ptr, audit_ptr] { return durability_metrics(*store_ptr, *audit_ptr); });
   auto handler = std::make_shared<const http::RequestHandler>(
       std::shared_ptr<service::TwoFactorService>(std::move(*service)),
       http::AccessPolicy(config.access, static_cast<std::uint32_t>(::getuid())), metrics,

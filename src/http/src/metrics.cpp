@@ -34,13 +34,22 @@ void header(std::string& out, std::string_view name, std::string_view type, std:
   out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
 }
 
+void counter(std::string& out, std::string_view name, std::string_view help,
+             std::optional<std::uint64_t> value) {
+  if (!value) return;
+  header(out, name, "counter", help);
+  out.append(name).append(" ").append(std::to_string(*value)).append("\n");
+}
+
 }  // namespace
 
 Metrics::Metrics(std::string version, std::function<TokenMetrics()> token,
-                 std::function<KekRotationMetrics()> kek_rotation)
+                 std::function<KekRotationMetrics()> kek_rotation,
+                 std::function<DurabilityMetrics()> durability)
     : version_(std::move(version)),
       token_(std::move(token)),
-      kek_rotation_(std::move(kek_rotation)) {}
+      kek_rotation_(std::move(kek_rotation)),
+      durability_(std::move(durability)) {}
 
 void Metrics::observe_request(std::string_view route, std::string_view method, unsigned status,
                               double seconds) {
@@ -64,6 +73,8 @@ std::string Metrics::render() const {
   if (token_) token = token_();
   std::optional<KekRotationMetrics> rotation;
   if (kek_rotation_) rotation = kek_rotation_();
+  std::optional<DurabilityMetrics> durability;
+  if (durability_) durability = durability_();
 
   std::string out;
   header(out, "hsm2fa_build_info", "gauge", "Build information.");
@@ -116,6 +127,22 @@ std::string Metrics::render() const {
     header(out, "hsm2fa_hsm_breaker_refusals_total", "counter",
            "Token operations refused by the open circuit breaker (answered 503).");
     out += "hsm2fa_hsm_breaker_refusals_total " + std::to_string(token->breaker_refusals) + "\n";
+    header(out, "hsm2fa_hsm_objects_created_total", "counter",
+           "Objects the token made for this process (keys generated, unwrapped, created).");
+    out += "hsm2fa_hsm_objects_created_total " + std::to_string(token->objects_created) + "\n";
+    if (token->recycle_after_objects > 0) {
+      header(out, "hsm2fa_hsm_module_recycles_total", "counter",
+             "Module re-initialisations (recycle_after_objects), by outcome.");
+      out += "hsm2fa_hsm_module_recycles_total{result=\"done\"} " +
+             std::to_string(token->module_recycles) + "\n";
+      out += "hsm2fa_hsm_module_recycles_total{result=\"deferred\"} " +
+             std::to_string(token->recycle_deferrals) + "\n";
+      out += "hsm2fa_hsm_module_recycles_total{result=\"failed\"} " +
+             std::to_string(token->recycle_failures) + "\n";
+      header(out, "hsm2fa_hsm_module_recycle_seconds", "gauge",
+             "How long the last re-initialisation held token operations back.");
+      out += "hsm2fa_hsm_module_recycle_seconds " + number(token->last_recycle_seconds) + "\n";
+    }
     if (token->key_cache_capacity > 0) {
       header(out, "hsm2fa_key_cache_hits_total", "counter",
              "Verifications that found their unwrapped key cached.");
@@ -143,6 +170,15 @@ std::string Metrics::render() const {
     out += "hsm2fa_kek_rotation_done " + std::to_string(rotation->done) + "\n";
     header(out, "hsm2fa_kek_rotation_failed", "gauge", "Blobs the current pass could not re-wrap.");
     out += "hsm2fa_kek_rotation_failed " + std::to_string(rotation->failed) + "\n";
+  }
+  if (durability) {
+    counter(out, "hsm2fa_store_group_commits_total",
+            "Store write batches committed, one fsync each.", durability->store_commits);
+    counter(out, "hsm2fa_store_group_commit_writes_total", "Store writes in those batches.",
+            durability->store_writes);
+    counter(out, "hsm2fa_audit_syncs_total", "Audit log fdatasyncs.", durability->audit_syncs);
+    counter(out, "hsm2fa_audit_synced_lines_total", "Audit lines made durable by them.",
+            durability->audit_lines);
   }
   return out;
 }

@@ -25,6 +25,11 @@ struct TokenMetrics {
   bool breaker_open = false;           // token work refused without a call (open or half-open)
   std::uint64_t call_timeouts = 0;     // token operations cut off at [hsm] call_timeout_ms
   std::uint64_t breaker_refusals = 0;  // token operations refused by the open breaker
+  std::uint64_t objects_created = 0;   // objects the module made for this process
+  // Module recycling ([hsm] recycle_after_objects); rendered only when enabled.
+  std::size_t recycle_after_objects = 0;
+  std::uint64_t module_recycles = 0, recycle_deferrals = 0, recycle_failures = 0;
+  double last_recycle_seconds = 0;
   // Wrapped mode's cache of unwrapped seed keys; rendered only when capacity > 0.
   std::uint64_t key_cache_hits = 0, key_cache_misses = 0, key_cache_evictions = 0;
   std::size_t key_cache_size = 0, key_cache_capacity = 0;
@@ -38,12 +43,20 @@ struct KekRotationMetrics {
   bool running = false;
 };
 
+// Group commit of the durable writes: the store's batches (one fsync each) and the audit log's
+// fdatasyncs. A source that does not batch (PostgreSQL) leaves its pair out.
+struct DurabilityMetrics {
+  std::optional<std::uint64_t> store_commits, store_writes;
+  std::optional<std::uint64_t> audit_syncs, audit_lines;
+};
+
 class Metrics {
  public:
-  // `token` and `kek_rotation` are called on every scrape (from a worker thread); either may be
-  // empty (then its metrics are left out).
+  // `token`, `kek_rotation` and `durability` are called on every scrape (from a worker thread);
+  // any may be empty (then its metrics are left out).
   explicit Metrics(std::string version, std::function<TokenMetrics()> token = {},
-                   std::function<KekRotationMetrics()> kek_rotation = {});
+                   std::function<KekRotationMetrics()> kek_rotation = {},
+                   std::function<DurabilityMetrics()> durability = {});
 
   void observe_request(std::string_view route, std::string_view method, unsigned status,
                        double seconds);
@@ -60,6 +73,7 @@ class Metrics {
   std::string version_;
   std::function<TokenMetrics()> token_;
   std::function<KekRotationMetrics()> kek_rotation_;
+  std::function<DurabilityMetrics()> durability_;
   mutable std::mutex mutex_;
   std::map<std::tuple<std::string, std::string, unsigned>, std::uint64_t> requests_;
   std::map<std::string, std::uint64_t> verify_;
