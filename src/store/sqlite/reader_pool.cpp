@@ -19,6 +19,9 @@ Result<ReaderPool::Lease> ReaderPool::acquire() {
   if (!conn) return std::move(conn).error();
   // A reader that tried to write would be a bug; SQLite refuses it rather than taking a lock.
   if (auto ok = (*conn)->exec("PRAGMA query_only=ON"); !ok) return std::move(ok).error();
+  // One reader per concurrent request worker: a small page cache each (the OS caches the file
+  // for all of them), so the pool's memory does not creep up as the database grows.
+  if (auto ok = (*conn)->exec("PRAGMA cache_size=-512"); !ok) return std::move(ok).error();
   return Lease(this, std::move(conn).value());
 }
 
