@@ -8,10 +8,13 @@
 #include <sstream>
 #include <thread>
 
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <boost/json/parse.hpp>
 
 #include "bench_options.hpp"
 #include "ceiling.hpp"
+#include "daemon_metrics.hpp"
 #include "enroll_load.hpp"
 #include "hsm2fa/app/config.hpp"
 #include "hsm2fa/bench/bench.hpp"
@@ -26,7 +29,10 @@ namespace hsm2fa::bench {
 namespace {
 
 constexpr int kExitOk = 0, kExitFailed = 1, kExitUsage = 2, kExitUnreachable = 3;
-constexpr std::size_t kWrappedUsers = 20000, kTokenUsers = 2000;
+// Enough distinct codes for every level (up to three per user in one step: the window). Token
+// custody makes its token objects on tmpfs by default (scripts/bench.sh), so it enrolls about as
+// many users as wrapped custody within --enroll-seconds.
+constexpr std::size_t kDefaultUsers = 20000;
 
 void progress(const char* format, auto... args) {
   std::fprintf(stderr, "bench: ");
@@ -43,15 +49,16 @@ std::string utc_stamp() {
   return text;
 }
 
-// Users should not run out in the middle of a level: if fewer are fresh in this step than the
-// level is expected to use, wait for the next step, when every user is fresh again; but never
-// past `budget` seconds of waiting in all (then the level runs short and says so).
+// Users should not run out in the middle of a level: if fewer codes are left in this step's
+// window than the level is expected to use, wait for the next step, which gives every user one
+// more; but never past `budget` seconds of waiting in all (then the level runs short and says
+// so).
 double wait_for_users(UserPool& pool, double expected_per_s, double seconds, double& budget) {
   const std::size_t want = std::min(
       pool.size(), expected_per_s > 0 ? static_cast<std::size_t>(expected_per_s * seconds * 1.2)
                                       : pool.size() / 4);
   const std::int64_t step = current_step();
-  const std::size_t fresh = pool.fresh_left(step);
+  const std::size_t fresh = pool.codes_left(step_now());
   if (fresh >= want) return 0;
   // Too few to measure anything: wait whatever the budget says.
   const bool must = fresh < std::min<std::size_t>(pool.size() / 2, 100);
@@ -100,6 +107,23 @@ Result<boost::json::object> read_json_object(const std::filesystem::path& path) 
   return std::move(value.as_object());
 }
 
+// One scrape of the daemon's /metrics; a failed scrape reports nothing (the figures are extra).
+class DaemonScrape {
+ public:
+  explicit DaemonScrape(const std::filesystem::path& socket) {
+    if (auto sample = scrape_metrics(socket)) sample_ = std::move(*sample);
+  }
+  // The counters' growth since `before` as out["daemon"], if both scrapes found any.
+  void put_growth_since(const DaemonScrape& before, boost::json::object& out) const {
+    if (!sample_ || !before.sample_) return;
+    boost::json::object d = counter_deltas(*before.sample_, *sample_);
+    if (!d.empty()) out["daemon"] = std::move(d);
+  }
+
+ private:
+  std::optional<MetricSample> sample_;
+};
+
 bool healthy(const std::filesystem::path& socket) {
   UnixHttpClient http(socket);
   auto answer = http.call("GET", "/v1/health", "");
@@ -109,6 +133,8 @@ bool healthy(const std::filesystem::path& socket) {
 }  // namespace
 
 int bench_main(int argc, char** argv) {
+  // stdout carries the one JSON object: the token layer's log lines go to stderr.
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("hsm2fa-bench"));
   auto options = parse_bench_options(argc, argv);
   if (!options) {
     std::fprintf(stderr, "hsm2fa bench: %s\n%s", options.error().message.c_str(), kBenchUsage);
@@ -132,7 +158,7 @@ int bench_main(int argc, char** argv) {
   }
   const bool token_custody = config->token.custody == Custody::token;
   const char* custody = token_custody ? "token" : "wrapped";
-  const std::size_t users = options->users.value_or(token_custody ? kTokenUsers : kWrappedUsers);
+  const std::size_t users = options->users.value_or(kDefaultUsers);
   const unsigned workers = static_cast<unsigned>(config->server.worker_threads);
   // The ceiling runs as many threads as the daemon lets into the token at once.
   const unsigned token_threads = static_cast<unsigned>(config->service.token_concurrency);
@@ -144,12 +170,7 @@ int bench_main(int argc, char** argv) {
   report["worker_threads"] = workers;
   report["token_concurrency"] = token_threads;
   report["users"] = users;
-  if (token_custody && !options->users) {
-    report["users_note"] =
-        "token custody aims at 2,000 users (not 20,000): each seed is a token object, which "
-        "SoftHSM2 creates slowly (about 150/s in DESIGN.md, far fewer on a busy disk); see "
-        "users_enrolled";
-  }
+  report["codes_per_user_per_step"] = 2 * config->service.window + 1;
 
   std::optional<RssPeak> rss_peak;
   if (options->daemon_pid) {
@@ -181,9 +202,11 @@ int bench_main(int argc, char** argv) {
            ceiling->generate_per_s);
 
   progress("enrolling %zu users over %u connections", users, options->enroll_connections);
-  EnrollResult enrolled = enroll_users(EnrollPlan{
-      socket, "default", "bench-" + utc_stamp() + "-", users, options->enroll_connections,
-      options->enroll_seconds.value_or(token_custody ? 25.0 : 40.0)});
+  const DaemonScrape at_start(socket);
+  EnrollResult enrolled =
+      enroll_users(EnrollPlan{socket, "default", "bench-" + utc_stamp() + "-", users,
+                              options->enroll_connections, options->enroll_seconds.value_or(40.0)});
+  const DaemonScrape after_enroll(socket);
   report["users_enrolled"] = enrolled.users.size();
   if (enrolled.out_of_time) {
     report["users_enrolled_note"] = "enrollment stopped by --enroll-seconds to keep the run short";
@@ -193,6 +216,7 @@ int bench_main(int argc, char** argv) {
                       {"seconds", enrolled.seconds},
                       {"connections", options->enroll_connections}};
   if (enrolled.failed) report["enroll"].as_object()["first_failure"] = enrolled.first_failure;
+  after_enroll.put_growth_since(at_start, report["enroll"].as_object());
   report["enroll_per_s"] = std::llround(enrolled.per_s());
   report["enroll_ratio"] =
       ceiling->generate_per_s > 0 ? enrolled.per_s() / ceiling->generate_per_s : 0.0;
@@ -203,31 +227,35 @@ int bench_main(int argc, char** argv) {
     return kExitFailed;
   }
 
-  UserPool pool(std::move(enrolled.users));
+  UserPool pool(std::move(enrolled.users), config->service.window);
   std::vector<LoadResult> levels;
   boost::json::array level_json;
   double best = 0, waited = 0, wait_budget = options->max_wait_seconds;
   unsigned best_connections = 1;
-  bool clean = enrolled.failed == 0;
-  const std::vector<unsigned> level_plan = !options->levels.empty() ? options->levels
-                                           : token_custody
-                                               ? std::vector<unsigned>{1, 8}
-                                               : std::vector<unsigned>{1, 2, 4, 8, 16, 32};
+  bool clean = enrolled.failed == 0, ran_out = false;
+  const std::vector<unsigned> level_plan =
+      !options->levels.empty() ? options->levels : std::vector<unsigned>{1, 2, 4, 8, 16, 32};
+  const DaemonScrape before_levels(socket);
   for (unsigned connections : level_plan) {
     waited += wait_for_users(pool, best * 2, options->seconds, wait_budget);
+    const DaemonScrape before(socket);
     LoadResult r = run_verify_load(
         LoadPlan{socket, "default", connections, options->seconds, 0, options->wrong_every}, pool);
+    const DaemonScrape after(socket);
     progress("%3u connections: %7.0f/s  p50 %.2f  p99 %.2f  max %.2f ms%s", connections, r.per_s(),
              r.latency.p50_ms, r.latency.p99_ms, r.latency.max_ms,
              r.users_ran_out ? "  (users ran out)" : "");
     clean = clean && r.unexpected == 0 && r.transport_errors == 0;
+    ran_out = ran_out || r.users_ran_out;
     // A level cut short by running out of users is too short to be the maximum.
     const bool long_enough = r.seconds >= options->seconds / 2 && r.requests >= 50;
     if (long_enough && r.per_s() > best) {
       best = r.per_s();
       best_connections = connections;
     }
-    level_json.push_back(to_json(r));
+    boost::json::object level = to_json(r);
+    after.put_growth_since(before, level);
+    level_json.push_back(std::move(level));
     levels.push_back(r);
   }
   if (best == 0) {  // every level ran short: the best of them is all there is
@@ -244,13 +272,21 @@ int bench_main(int argc, char** argv) {
   report["ratio"] = ceiling->verify_per_s > 0 ? best / ceiling->verify_per_s : 0.0;
 
   waited += wait_for_users(pool, best / 2, options->seconds, wait_budget);
+  const DaemonScrape before_half(socket);
   LoadResult half = run_verify_load(LoadPlan{socket, "default", std::max(2u, best_connections),
                                              options->seconds, best / 2, options->wrong_every},
                                     pool);
+  const DaemonScrape after_half(socket);
   clean = clean && half.unexpected == 0 && half.transport_errors == 0;
+  ran_out = ran_out || half.users_ran_out;
   progress("half rate (%.0f/s offered): %.0f/s  p50 %.2f  p99 %.2f ms", best / 2, half.per_s(),
            half.latency.p50_ms, half.latency.p99_ms);
   report["half_rate"] = to_json(half);
+  after_half.put_growth_since(before_half, report["half_rate"].as_object());
+  // Over every verify level and the half-rate run (the waits for a fresh step in between add
+  // nothing: the daemon is idle then).
+  after_half.put_growth_since(before_levels, report);
+  report["any_level_ran_out_of_users"] = ran_out;
   report["p99_ms_at_half_rate"] = half.latency.p99_ms;
   report["waited_for_fresh_step_s"] = waited;
   report["load_average_end"] = load_average();
@@ -264,6 +300,17 @@ int bench_main(int argc, char** argv) {
     if (!scale) {
       std::fprintf(stderr, "hsm2fa bench: %s\n", scale.error().message.c_str());
       return kExitFailed;
+    }
+    if (const auto* tmpfs = scale->if_contains("token_dir_on_tmpfs")) {
+      report["token_dir_on_tmpfs"] = *tmpfs;
+      if (token_custody && tmpfs->is_bool() && tmpfs->as_bool()) {
+        report["token_dir_note"] =
+            "token directory on tmpfs (scripts/bench.sh's default in token custody): SoftHSM2 "
+            "writes a file per token object, ~120/s on the disk, too few users for the levels. "
+            "Verification writes nothing there, but SoftHSM2 re-checks the key's file on every "
+            "C_SignInit, which tmpfs makes cheaper for the ceiling and the daemon alike "
+            "(bench/README.md). --token-on-disk keeps it on the disk";
+      }
     }
     report["scale"] = std::move(*scale);
   }

@@ -13,14 +13,13 @@ namespace hsm2fa::bench {
 
 struct BenchOptions {
   std::optional<std::string> config;
-  std::optional<std::size_t> users;  // default by custody: wrapped 20,000, token 2,000
+  std::optional<std::size_t> users;  // default 20,000
   double seconds = 2.0;              // per concurrency level, and for the half-rate run
   double ceiling_seconds = 2.0;
-  std::optional<double> enroll_seconds;  // default 40 wrapped, 25 token;    // enrollment stops
-                                         // here even if fewer users are enrolled
+  // Enrollment stops here even if fewer users are enrolled (default 40).
+  std::optional<double> enroll_seconds;
   double max_wait_seconds = 30;  // total waiting for a fresh time step, then run with what is left
-  // Empty: by custody, 1,2,4,8,16,32 wrapped; 1,8 token, whose few users (token objects are
-  // slow to make) last about one level per time step.
+  // Empty: 1,2,4,8,16,32.
   std::vector<unsigned> levels;
   unsigned wrong_every = 20;  // 5 % wrong codes
   unsigned enroll_connections = 8;

@@ -77,38 +77,43 @@ LoadResult run_verify_load(const LoadPlan& plan, UserPool& users) {
       ++t.requests;
       return std::move(*answer);
     };
-    while (!stop.load(std::memory_order_relaxed)) {
-      if (Clock::now() >= deadline) break;
-      const std::int64_t step = current_step();
-      auto picked = users.take(step);
-      if (!picked) {
-        ran_out = true;
-        stop = true;
-        break;
-      }
-      const BenchUser& user = users.user(*picked);
-      auto code = totp_code(user.seed, step);
+    // One valid code, and perhaps a wrong one for the same user; the user stays lent until both
+    // answers are in, so that no other connection overtakes with a later code.
+    auto spend = [&](const Pick& pick) {
+      const BenchUser& user = users.user(pick.index);
+      auto code = totp_code(user.seed, pick.code_step);
       if (!code) {
         ++t.errors;
-        continue;
+        return;
       }
       const std::string target = verify_target(plan, user.name);
       auto answer = send(target, *code);
-      if (!answer) continue;
+      if (!answer) return;
       if (!says_valid(*answer)) {
         ++t.unexpected;
-        continue;
+        return;
       }
       ++t.accepted;
       const std::uint64_t n = accepted_total.fetch_add(1) + 1;
-      if (plan.wrong_every == 0 || n % plan.wrong_every != 0) continue;
+      if (plan.wrong_every == 0 || n % plan.wrong_every != 0) return;
       auto refused = send(target, wrong_code(*code));
-      if (!refused) continue;
+      if (!refused) return;
       if (says_invalid(*refused)) {
         ++t.wrong_refused;
       } else {
         ++t.unexpected;
       }
+    };
+    while (!stop.load(std::memory_order_relaxed)) {
+      if (Clock::now() >= deadline) break;
+      auto picked = users.take(step_now());
+      if (!picked) {
+        ran_out = true;
+        stop = true;
+        break;
+      }
+      spend(*picked);
+      users.release(picked->index);
     }
     t.finished = Clock::now();
   };

@@ -31,7 +31,7 @@ struct LoadResult {
   std::uint64_t wrong_refused = 0;  // wrong codes answered {"valid":false}
   std::uint64_t unexpected = 0;     // any other answer (status or verdict)
   std::uint64_t transport_errors = 0;
-  bool users_ran_out = false;  // the run ended early: every user used for this step
+  bool users_ran_out = false;  // the run ended early: no user had a code left in the window
   LatencySummary latency;      // from the scheduled send time in rate-limited runs
   double per_s() const { return seconds > 0 ? static_cast<double>(requests) / seconds : 0; }
 };
