@@ -54,6 +54,8 @@ void CallStats::record(std::string_view function, CK_RV rv) {
       objects_created_.fetch_add(1, std::memory_order_relaxed);
     } else if (function == "C_GenerateKeyPair") {
       objects_created_.fetch_add(2, std::memory_order_relaxed);
+    } else if (function == "C_DestroyObject") {
+      objects_destroyed_.fetch_add(1, std::memory_order_relaxed);
     }
     return;
   }

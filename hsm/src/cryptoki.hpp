@@ -21,16 +21,21 @@ class CallStats {
   void record(std::string_view function, CK_RV rv);
   std::uint64_t calls() const noexcept { return calls_.load(std::memory_order_relaxed); }
   // Objects the module made (C_GenerateKey, C_UnwrapKey, C_CreateObject, C_CopyObject,
-  // C_DeriveKey, two per C_GenerateKeyPair). SoftHSM2 keeps a small record of every session
-  // object it ever made until C_Finalize, so this is what module recycling counts.
+  // C_DeriveKey, two per C_GenerateKeyPair) and destroyed (C_DestroyObject). SoftHSM2 keeps a
+  // small record of every session object it ever destroyed until C_Finalize: module recycling
+  // counts those.
   std::uint64_t objects_created() const noexcept {
     return objects_created_.load(std::memory_order_relaxed);
+  }
+  std::uint64_t objects_destroyed() const noexcept {
+    return objects_destroyed_.load(std::memory_order_relaxed);
   }
   std::map<std::string, std::uint64_t> errors() const;
 
  private:
   std::atomic<std::uint64_t> calls_{0};
   std::atomic<std::uint64_t> objects_created_{0};
+  std::atomic<std::uint64_t> objects_destroyed_{0};
   mutable std::mutex mutex_;
   std::map<std::string, std::uint64_t> errors_;
 };

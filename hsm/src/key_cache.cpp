@@ -133,6 +133,17 @@ void KeyCache::forget(const std::string& ref) {
   lru_.erase(entry);
 }
 
+void KeyCache::clear() {
+  std::vector<std::shared_ptr<CachedKey>> released;  // destroyed after the lock is gone
+  std::lock_guard lock(mutex_);
+  follow_epoch_locked(released);
+  released.reserve(lru_.size());
+  for (auto& entry : lru_) released.push_back(std::move(entry.key));
+  evictions_.fetch_add(lru_.size(), std::memory_order_relaxed);
+  index_.clear();
+  lru_.clear();
+}
+
 void KeyCache::flush() {
   std::vector<std::shared_ptr<CachedKey>> released;
   std::lock_guard lock(mutex_);

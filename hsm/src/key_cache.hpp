@@ -78,6 +78,9 @@ class KeyCache {
   void forget(const std::string& ref);
   // Forgets every key and lets the owner session go (see above).
   void flush();
+  // Destroys every cached key (C_DestroyObject, each once no oracle holds it); the owner session
+  // stays. Counted as evictions.
+  void clear();
   KeyCacheStats stats() const;
 
  private:

@@ -141,6 +141,7 @@ TokenStats TokenImpl::stats() const {
   out.call_timeouts = gate_.timeouts();
   out.breaker_refusals = gate_.refusals();
   out.objects_created = stats_->objects_created();
+  out.objects_destroyed = stats_->objects_destroyed();
   out.recycle_after_objects = recycle_threshold_;
   out.module_recycles = recycles_.load(std::memory_order_relaxed);
   out.recycle_deferrals = recycle_deferrals_.load(std::memory_order_relaxed);

@@ -64,10 +64,12 @@ class TokenImpl final : public Token, public std::enable_shared_from_this<TokenI
   // Drops a remembered handle (the key was destroyed): the next key(label) searches again.
   void forget_key(const std::string& label);
 
-  // Module recycling (TokenConfig::recycle_after_objects). `forget` runs before each
-  // re-initialisation, with no lease out: it must drop every handle it keeps and close every
-  // session it opened itself (the key cache). It must not call back into this Token.
-  void on_recycle(std::function<void()> forget);
+  // Module recycling (TokenConfig::recycle_after_objects). Before each re-initialisation,
+  // `prepare` runs while operations go on (the key cache destroys its keys: objects alive at
+  // C_Finalize cost far more to drop than destroyed ones), then `forget` runs with no lease out:
+  // it must drop every handle it keeps and close every session it opened itself. Neither may
+  // call back into this Token's recycling.
+  void on_recycle(std::function<void()> prepare, std::function<void()> forget);
   // Re-initialises the module if every lease comes back within `drain` (new leases wait
   // meanwhile): true when done, false when operations stayed in flight (nothing changed).
   // Handles found before it are dead afterwards (the login epoch moves on). Errors:
@@ -98,7 +100,7 @@ class TokenImpl final : public Token, public std::enable_shared_from_this<TokenI
   std::size_t recycle_threshold_ = 0;  // 0: off
   std::atomic<std::uint64_t> objects_at_init_{0};
   std::mutex hooks_mutex_;
-  std::vector<std::function<void()>> recycle_hooks_;
+  std::vector<std::pair<std::function<void()>, std::function<void()>>> recycle_hooks_;
   std::mutex recycler_mutex_;
   std::condition_variable_any recycler_wake_;
   std::atomic<std::uint64_t> recycles_{0}, recycle_deferrals_{0}, recycle_failures_{0};

@@ -1,7 +1,9 @@
 // Module recycling: SoftHSM2 2.6 keeps a record of every session object it ever made (destroyed or
 // not) until C_Finalize, a couple of hundred bytes each. In wrapped custody every enrollment and
-// every key-cache miss makes one, so a long-running daemon would grow without bound. After
-// `recycle_after_objects` objects, a background thread waits for a moment with no lease out
+// every key-cache eviction leaves one, so a long-running daemon would grow without bound. After
+// `recycle_after_objects` objects destroyed, a background thread first lets the key cache destroy
+// its keys while traffic goes on (a live object costs SoftHSM2 several microseconds to drop at
+// C_Finalize, a destroyed one about one), then waits for a moment with no lease out
 // (SessionPool::drain: every operation holds a lease for as long as it uses a handle, oracles for
 // their whole life) and re-initialises the module, then logs in again. Handles from before are
 // dead afterwards; the login epoch moving on makes every cache of them (found keys, the key cache)
@@ -39,13 +41,13 @@ void TokenImpl::start_recycler() {
 
 bool TokenImpl::recycle_due() const noexcept {
   return recycle_threshold_ > 0 &&
-         stats_->objects_created() - objects_at_init_.load(std::memory_order_relaxed) >=
+         stats_->objects_destroyed() - objects_at_init_.load(std::memory_order_relaxed) >=
              recycle_threshold_;
 }
 
-void TokenImpl::on_recycle(std::function<void()> forget) {
+void TokenImpl::on_recycle(std::function<void()> prepare, std::function<void()> forget) {
   std::lock_guard lock(hooks_mutex_);
-  recycle_hooks_.push_back(std::move(forget));
+  recycle_hooks_.emplace_back(std::move(prepare), std::move(forget));
 }
 
 void TokenImpl::recycler_loop(std::stop_token stop) {
@@ -76,20 +78,21 @@ Result<bool> TokenImpl::recycle_module(std::chrono::milliseconds drain) {
     return make_error(Errc::config, "PKCS#11 module " + config_.module_path +
                                         " is shared in this process; not re-initialising it");
   }
+  std::vector<std::pair<std::function<void()>, std::function<void()>>> hooks;
+  {
+    std::lock_guard lock(hooks_mutex_);
+    hooks = recycle_hooks_;
+  }
+  for (auto& hook : hooks) hook.first();
   const auto start = std::chrono::steady_clock::now();
   if (!pool_.drain(drain)) {
     recycle_deferrals_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
   // No lease is out and none is handed out until resume(): nothing holds a handle now.
-  std::vector<std::function<void()>> hooks;
-  {
-    std::lock_guard lock(hooks_mutex_);
-    hooks = recycle_hooks_;
-  }
-  for (auto& forget : hooks) forget();
-  const std::uint64_t made =
-      stats_->objects_created() - objects_at_init_.load(std::memory_order_relaxed);
+  for (auto& hook : hooks) hook.second();
+  const std::uint64_t destroyed =
+      stats_->objects_destroyed() - objects_at_init_.load(std::memory_order_relaxed);
   Status status;
   CK_SLOT_ID slot = 0;
   {
@@ -110,13 +113,14 @@ Result<bool> TokenImpl::recycle_module(std::chrono::milliseconds drain) {
     return std::move(status).error();
   }
   recycles_.fetch_add(1, std::memory_order_relaxed);
-  spdlog::info("token: module re-initialised after {} objects made ({:.1f} ms of held operations)",
-               made, took.count() * 1000);
+  spdlog::info(
+      "token: module re-initialised after {} objects destroyed ({:.1f} ms of held operations)",
+      destroyed, took.count() * 1000);
   return true;
 }
 
 Status TokenImpl::reinitialize_locked() {
-  objects_at_init_.store(stats_->objects_created(), std::memory_order_relaxed);
+  objects_at_init_.store(stats_->objects_destroyed(), std::memory_order_relaxed);
   // Every handle of the old instance is dead from here, even if what follows fails.
   epoch_.fetch_add(1, std::memory_order_acq_rel);
   if (auto status = module_->reinitialize(); !status) return status;

@@ -30,10 +30,16 @@ class WrappedVault final : public SeedVault, public SeedRewrapper {
       : token_(std::move(token)), wrap_(wrap), keks_(std::move(keks)) {
     if (const std::size_t size = token_->config().key_cache_size; size > 0) {
       cache_ = std::make_shared<KeyCache>(token_, size);
-      // Before a module re-initialisation: forget every key and close the owner session.
-      token_->on_recycle([cache = std::weak_ptr<KeyCache>(cache_)] {
-        if (auto live = cache.lock()) live->flush();
-      });
+      // Before a module re-initialisation: destroy the keys while traffic goes on, then, with
+      // no operation in flight, forget what was cached since and close the owner session.
+      const std::weak_ptr<KeyCache> cache = cache_;
+      token_->on_recycle(
+          [cache] {
+            if (auto live = cache.lock()) live->clear();
+          },
+          [cache] {
+            if (auto live = cache.lock()) live->flush();
+          });
     }
   }
 

@@ -62,6 +62,7 @@ http::TokenMetrics token_metrics(const hsm::Token& token) {
       s.up,           s.calls,         s.errors_by_rv,    s.sessions_open, s.sessions_in_use,
       s.breaker_open, s.call_timeouts, s.breaker_refusals};
   m.objects_created = s.objects_created;
+  m.objects_destroyed = s.objects_destroyed;
   m.recycle_after_objects = s.recycle_after_objects;
   m.module_recycles = s.module_recycles;
   m.recycle_deferrals = s.recycle_deferrals;

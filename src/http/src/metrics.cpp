@@ -130,6 +130,9 @@ std::string Metrics::render() const {
     header(out, "hsm2fa_hsm_objects_created_total", "counter",
            "Objects the token made for this process (keys generated, unwrapped, created).");
     out += "hsm2fa_hsm_objects_created_total " + std::to_string(token->objects_created) + "\n";
+    header(out, "hsm2fa_hsm_objects_destroyed_total", "counter",
+           "Objects this process destroyed in the token.");
+    out += "hsm2fa_hsm_objects_destroyed_total " + std::to_string(token->objects_destroyed) + "\n";
     if (token->recycle_after_objects > 0) {
       header(out, "hsm2fa_hsm_module_recycles_total", "counter",
              "Module re-initialisations (recycle_after_objects), by outcome.");

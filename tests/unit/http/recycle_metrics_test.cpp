@@ -10,6 +10,7 @@ TEST(RecycleMetrics, RenderedByOutcomeWhenOn) {
   Metrics metrics("1.0", [] {
     TokenMetrics t;
     t.objects_created = 20417;
+    t.objects_destroyed = 10002;
     t.recycle_after_objects = 10000;
     t.module_recycles = 2;
     t.recycle_deferrals = 3;
@@ -19,6 +20,7 @@ TEST(RecycleMetrics, RenderedByOutcomeWhenOn) {
   });
   const std::string text = metrics.render();
   EXPECT_NE(text.find("hsm2fa_hsm_objects_created_total 20417\n"), std::string::npos);
+  EXPECT_NE(text.find("hsm2fa_hsm_objects_destroyed_total 10002\n"), std::string::npos);
   EXPECT_NE(text.find("hsm2fa_hsm_module_recycles_total{result=\"done\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("hsm2fa_hsm_module_recycles_total{result=\"deferred\"} 3\n"),
             std::string::npos);

@@ -46,11 +46,11 @@ struct TokenConfig {
   std::chrono::milliseconds breaker_backoff_min{500};
   std::chrono::milliseconds breaker_backoff_max{10000};
   std::size_t key_cache_size = 10000;  // wrapped mode: unwrapped active keys kept; 0 disables
-  // Module recycling (wrapped custody): after this many objects made in the token since the last
-  // C_Initialize, wait for a moment with no token operation in flight and re-initialise the
-  // module (C_Finalize, C_Initialize, log in again; the key cache starts empty). SoftHSM2 keeps
-  // a record of every session object it ever made until C_Finalize, destroyed or not, so without
-  // this its memory grows with every enrollment and every key-cache miss. Unset: 10,000 on
+  // Module recycling (wrapped custody): after this many objects destroyed in the token since the
+  // last C_Initialize, empty the key cache, wait for a moment with no token operation in flight
+  // and re-initialise the module (C_Finalize, C_Initialize, log in again). SoftHSM2 keeps a
+  // record of every session object it ever made until C_Finalize, destroyed or not, so without
+  // this its memory grows with every enrollment and every key-cache eviction. Unset: 10,000 on
   // SoftHSM2 in wrapped custody, off otherwise. 0: off.
   std::optional<std::size_t> recycle_after_objects;
   KekRotation kek_rotation = KekRotation::off;
@@ -67,7 +67,8 @@ struct TokenStats {
   bool breaker_open = false;           // open or half-open: operations are refused without a call
   std::uint64_t call_timeouts = 0;     // operations cut off at TokenConfig::call_timeout
   std::uint64_t breaker_refusals = 0;  // operations refused by the open breaker
-  std::uint64_t objects_created = 0;   // objects made in the token by this process
+  std::uint64_t objects_created = 0;    // objects made in the token by this process
+  std::uint64_t objects_destroyed = 0;  // and destroyed
   std::size_t recycle_after_objects = 0;  // resolved TokenConfig::recycle_after_objects; 0: off
   std::uint64_t module_recycles = 0;      // module re-initialisations done
   std::uint64_t recycle_deferrals = 0;    // attempts put off: operations stayed in flight

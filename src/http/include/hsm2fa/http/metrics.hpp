@@ -22,10 +22,11 @@ struct TokenMetrics {
   std::map<std::string, std::uint64_t> errors_by_rv;  // CKR_* name -> count
   std::size_t sessions_open = 0;
   std::size_t sessions_in_use = 0;
-  bool breaker_open = false;           // token work refused without a call (open or half-open)
-  std::uint64_t call_timeouts = 0;     // token operations cut off at [hsm] call_timeout_ms
-  std::uint64_t breaker_refusals = 0;  // token operations refused by the open breaker
-  std::uint64_t objects_created = 0;   // objects the module made for this process
+  bool breaker_open = false;            // token work refused without a call (open or half-open)
+  std::uint64_t call_timeouts = 0;      // token operations cut off at [hsm] call_timeout_ms
+  std::uint64_t breaker_refusals = 0;   // token operations refused by the open breaker
+  std::uint64_t objects_created = 0;    // objects the module made for this process
+  std::uint64_t objects_destroyed = 0;  // and destroyed
   // Module recycling ([hsm] recycle_after_objects); rendered only when enabled.
   std::size_t recycle_after_objects = 0;
   std::uint64_t module_recycles = 0, recycle_deferrals = 0, recycle_failures = 0;
