@@ -61,6 +61,7 @@ class Connection {
   // Runs SQL without caching (DDL, transaction control, pragmas).
   Status exec(const char* sql);
 
+  sqlite3* handle() const noexcept { return db_; }
   std::int64_t last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_); }
   int changes() const noexcept { return sqlite3_changes(db_); }
   // False in autocommit mode, including after SQLite rolled a failed transaction back by itself.

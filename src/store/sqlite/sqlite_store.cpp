@@ -4,6 +4,7 @@
 
 #include "../push_columns.hpp"
 #include "bulk_import.hpp"
+#include "checkpointer.hpp"
 #include "group_commit.hpp"
 #include "migrations.hpp"
 #include "reader_pool.hpp"
@@ -67,8 +68,11 @@ Result<std::vector<T>> collect(Query& q, F&& read_row) {
 // BEGIN IMMEDIATE transaction and the busy timeout queues them.
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<Connection> writer, std::string path)
-      : writer_(std::move(writer)), readers_(std::move(path)) {}
+  SqliteStore(std::unique_ptr<Connection> writer, std::string path,
+              std::unique_ptr<Checkpointer> checkpointer)
+      : writer_(std::move(writer)),
+        readers_(std::move(path)),
+        checkpointer_(std::move(checkpointer)) {}
 
   GroupCommitStats group_commit_stats() const { return writer_.stats(); }
 
@@ -508,6 +512,7 @@ class SqliteStore final : public Store {
 
   GroupCommit writer_;
   ReaderPool readers_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // destroyed first: it hooks the writer
 };
 
 #undef HSM2FA_TRY
@@ -519,7 +524,10 @@ Result<std::shared_ptr<Store>> open_sqlite_store(const std::string& path) {
   auto conn = Connection::open(path);
   if (!conn) return std::move(conn).error();
   if (auto ok = migrate(**conn, schema_migrations()); !ok) return std::move(ok).error();
-  return std::shared_ptr<Store>(std::make_shared<SqliteStore>(std::move(conn).value(), path));
+  auto checkpointer = Checkpointer::start(**conn, path);
+  if (!checkpointer) return std::move(checkpointer).error();
+  return std::shared_ptr<Store>(
+      std::make_shared<SqliteStore>(std::move(conn).value(), path, std::move(*checkpointer)));
 }
 
 }  // namespace hsm2fa::store::sqlite
