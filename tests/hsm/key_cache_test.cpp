@@ -13,6 +13,7 @@
 namespace hsm2fa::hsm {
 namespace {
 
+using testing::session_keys;
 using testing::ThrowAwayToken;
 
 std::vector<std::uint8_t> seed_of(std::size_t size, std::uint8_t first) {
@@ -25,18 +26,6 @@ testing::OpenVault open_with_cache(std::size_t size) {
   auto config = ThrowAwayToken::get().config(Custody::wrapped);
   config.key_cache_size = size;
   return testing::open_provisioned(config);
-}
-
-// Every session object of this process on the token, found by the token itself.
-std::size_t session_keys(const std::shared_ptr<Token>& token) {
-  auto lease = testing::impl_of(token).lease();
-  EXPECT_TRUE(lease.ok());
-  if (!lease) return 0;
-  Template match;
-  match.number(CKA_CLASS, CKO_SECRET_KEY).flag(CKA_TOKEN, false);
-  auto found = find_objects(lease->session(), match);
-  EXPECT_TRUE(found.ok());
-  return found ? found->size() : 0;
 }
 
 // The vault's MACs for `counters` equal software HMAC under `seed`.

@@ -16,6 +16,7 @@
 namespace hsm2fa::hsm {
 namespace {
 
+using testing::session_keys;
 using testing::ThrowAwayToken;
 
 std::vector<std::uint8_t> seed_of(std::uint8_t first) {
@@ -29,18 +30,6 @@ testing::OpenVault open_wrapped(std::optional<std::size_t> recycle_after) {
   config.key_cache_size = 8;
   config.recycle_after_objects = recycle_after;
   return testing::open_provisioned(config);
-}
-
-// Session objects of this process in the token, found by the token itself.
-std::size_t session_keys(const std::shared_ptr<Token>& token) {
-  auto lease = testing::impl_of(token).lease();
-  EXPECT_TRUE(lease.ok());
-  if (!lease) return 0;
-  Template match;
-  match.number(CKA_CLASS, CKO_SECRET_KEY).flag(CKA_TOKEN, false);
-  auto found = find_objects(lease->session(), match);
-  EXPECT_TRUE(found.ok());
-  return found ? found->size() : 0;
 }
 
 // True when `oracle` MACs counter `c` exactly as software HMAC under `seed` does.

@@ -41,4 +41,16 @@ inline CK_OBJECT_HANDLE attacker_aes_key(SessionPool::Lease& lease) {
   return handle;
 }
 
+// Every secret session object of this process on the token, found by the token itself.
+inline std::size_t session_keys(const std::shared_ptr<Token>& token) {
+  auto lease = impl_of(token).lease();
+  EXPECT_TRUE(lease.ok());
+  if (!lease) return 0;
+  Template match;
+  match.number(CKA_CLASS, CKO_SECRET_KEY).flag(CKA_TOKEN, false);
+  auto found = find_objects(lease->session(), match);
+  EXPECT_TRUE(found.ok());
+  return found ? found->size() : 0;
+}
+
 }  // namespace hsm2fa::hsm::testing

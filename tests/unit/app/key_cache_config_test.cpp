@@ -1,26 +1,12 @@
 // [hsm] key_cache_size: the wrapped vault's cache of unwrapped keys.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <fstream>
-
-#include "hsm2fa/app/config.hpp"
+#include "config_text.hpp"
 
 namespace hsm2fa::app {
 namespace {
 
-namespace fs = std::filesystem;
-
-Result<AppConfig> load(const std::string& text) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("hsm2fa-key-cache-config-" + std::to_string(::getpid()) + "-" +
-                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  fs::create_directories(dir);
-  std::ofstream(dir / "hsm2fa.toml") << text;
-  auto config = load_config(dir / "hsm2fa.toml");
-  fs::remove_all(dir);
-  return config;
-}
+Result<AppConfig> load(const std::string& text) { return testing::load_config_text(text); }
 
 TEST(KeyCacheConfig, DefaultsToTenThousand) {
   auto config = load("");

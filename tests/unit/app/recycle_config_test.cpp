@@ -1,27 +1,13 @@
 // [hsm] recycle_after_objects: unset means "the token layer decides" (SoftHSM2 in wrapped
 // custody: on), 0 turns it off, and token custody refuses a positive value.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <fstream>
-
-#include "hsm2fa/app/config.hpp"
+#include "config_text.hpp"
 
 namespace hsm2fa::app {
 namespace {
 
-namespace fs = std::filesystem;
-
-Result<AppConfig> load(const std::string& text) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("hsm2fa-recycle-config-" + std::to_string(::getpid()) + "-" +
-                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  fs::create_directories(dir);
-  std::ofstream(dir / "hsm2fa.toml") << text;
-  auto config = load_config(dir / "hsm2fa.toml");
-  fs::remove_all(dir);
-  return config;
-}
+Result<AppConfig> load(const std::string& text) { return testing::load_config_text(text); }
 
 TEST(RecycleConfig, UnsetLeavesTheChoiceToTheTokenLayer) {
   auto config = load("");
