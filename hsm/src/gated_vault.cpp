@@ -83,6 +83,17 @@ class GatedVault final : public SeedVault {
     return std::unique_ptr<HmacOracle>(std::make_unique<GatedOracle>(token_, std::move(*made)));
   }
 
+  // One trip to a token worker for the open and the HMACs (oracle() then mac_counters() would
+  // make two).
+  Result<std::vector<Mac>> mac_counters(const SeedRef& ref, HashAlg alg,
+                                        std::span<const std::uint64_t> counters) override {
+    return gate().run<std::vector<Mac>>(
+        "HMAC", [inner = inner_, ref, alg,
+                 counters = std::vector<std::uint64_t>(counters.begin(), counters.end())] {
+          return inner->mac_counters(ref, alg, counters);
+        });
+  }
+
   Result<SecretBytes> export_seed(const SeedRef& ref) override {
     return gate().run<SecretBytes>("export seed",
                                    [inner = inner_, ref] { return inner->export_seed(ref); });

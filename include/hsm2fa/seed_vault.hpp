@@ -7,6 +7,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "hsm2fa/hmac_oracle.hpp"
 #include "hsm2fa/result.hpp"
@@ -45,6 +46,19 @@ class SeedVault {
   virtual Result<SeedInfo> inspect(const SeedRef& ref) = 0;
   // An oracle computing HMACs with this seed inside the token.
   virtual Result<std::unique_ptr<HmacOracle>> oracle(const SeedRef& ref) = 0;
+  // The HMACs of `counters` under the seed as one operation: what oracle(ref) and then
+  // mac_counters(counters) give, with the ref's algorithm checked against `alg` first
+  // (Errc::tampered if they differ). A vault that runs each operation as a round trip to the token
+  // (deadline, worker thread) overrides it to make one round trip of the two.
+  virtual Result<std::vector<Mac>> mac_counters(const SeedRef& ref, HashAlg alg,
+                                                std::span<const std::uint64_t> counters) {
+    auto made = oracle(ref);
+    if (!made) return std::move(made).error();
+    if ((*made)->algorithm() != alg) {
+      return make_error(Errc::tampered, "seed algorithm differs from the credential's");
+    }
+    return (*made)->mac_counters(counters);
+  }
   // The seed bytes, for the pairing code only. Errc::export_locked once locked or if generated
   // non-exportable. The result is wiped when dropped.
   virtual Result<SecretBytes> export_seed(const SeedRef& ref) = 0;

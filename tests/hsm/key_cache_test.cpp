@@ -69,6 +69,34 @@ TEST(KeyCache, CachedKeysMacLikeSoftwareForEveryAlgorithm) {
   EXPECT_EQ(after.capacity, 16u);
 }
 
+TEST(KeyCache, OneOperationMacsMatchTheOraclesAndCheckTheAlgorithm) {
+  HSM2FA_REQUIRE_SOFTHSM();
+  auto opened = open_with_cache(16);
+  ASSERT_TRUE(opened.vault);
+  const auto seed = seed_of(32, 5);
+  const SeedRef ref = active(*opened.vault, HashAlg::sha256, seed);
+  const std::uint64_t counters[] = {7, 8, 9};
+  for (int pass = 0; pass < 2; ++pass) {  // a miss, then a hit
+    auto macs = opened.vault->mac_counters(ref, HashAlg::sha256, counters);
+    ASSERT_TRUE(macs.ok()) << macs.error().message;
+    ASSERT_EQ(macs->size(), std::size(counters));
+    for (std::size_t i = 0; i < std::size(counters); ++i) {
+      const Mac expected = testing::software_hmac(HashAlg::sha256, seed, counters[i]);
+      ASSERT_EQ((*macs)[i].size, expected.size);
+      EXPECT_TRUE(std::equal(expected.bytes.begin(), expected.bytes.begin() + expected.size,
+                             (*macs)[i].bytes.begin()));
+    }
+  }
+  auto wrong_alg = opened.vault->mac_counters(ref, HashAlg::sha1, counters);
+  ASSERT_FALSE(wrong_alg.ok());
+  EXPECT_EQ(wrong_alg.error().code, Errc::tampered);
+  std::string altered = ref.encoded;
+  altered.back() = altered.back() == '0' ? '1' : '0';
+  auto tampered = opened.vault->mac_counters(SeedRef{altered}, HashAlg::sha256, counters);
+  ASSERT_FALSE(tampered.ok());
+  EXPECT_EQ(tampered.error().code, Errc::tampered);
+}
+
 TEST(KeyCache, TamperedRefStillFailsWithTheCacheWarm) {
   HSM2FA_REQUIRE_SOFTHSM();
   auto opened = open_with_cache(16);

@@ -20,17 +20,33 @@ Result<std::string> canonicalise(std::string_view code, int digits) {
   return std::move(*canonical);
 }
 
+namespace {
+
+// The credential's seed as an oracle whose every batch of counters is one vault operation
+// (SeedVault::mac_counters: the open, the algorithm check and the HMACs in one token round trip).
+class CredentialOracle final : public HmacOracle {
+ public:
+  CredentialOracle(SeedVault& vault, const TotpCredential& credential)
+      : vault_(vault), credential_(credential) {}
+  HashAlg algorithm() const noexcept override { return credential_.alg; }
+  Result<std::vector<Mac>> mac_counters(std::span<const std::uint64_t> counters) override {
+    return vault_.mac_counters(credential_.seed, credential_.alg, counters);
+  }
+
+ private:
+  SeedVault& vault_;
+  const TotpCredential& credential_;
+};
+
+}  // namespace
+
 Result<std::vector<std::int64_t>> matched_steps(const ServiceContext& ctx,
                                                 const TotpCredential& credential,
                                                 std::string_view canonical) {
-  auto oracle = ctx.vault->oracle(credential.seed);
-  if (!oracle) return std::move(oracle).error();
-  if ((*oracle)->algorithm() != credential.alg) {
-    return make_error(Errc::tampered, "seed algorithm differs from the credential's");
-  }
+  CredentialOracle oracle(*ctx.vault, credential);
   const std::uint64_t now_step = otp::totp_step(ctx.now_seconds(), credential.period);
   auto steps =
-      otp::matching_steps(**oracle, canonical, now_step, ctx.config.window, credential.digits);
+      otp::matching_steps(oracle, canonical, now_step, ctx.config.window, credential.digits);
   if (!steps) return std::move(steps).error();
   std::vector<std::int64_t> out;
   out.reserve(steps->size());

@@ -45,6 +45,11 @@ class GatedVault final : public SeedVault {
     return std::unique_ptr<HmacOracle>(
         std::make_unique<GatedOracle>(std::move(permit), std::move(inner).value()));
   }
+  Result<std::vector<Mac>> mac_counters(const SeedRef& ref, HashAlg alg,
+                                        std::span<const std::uint64_t> counters) override {
+    TokenPermits::Permit permit(*gate_);
+    return inner_->mac_counters(ref, alg, counters);
+  }
   Result<SecretBytes> export_seed(const SeedRef& ref) override {
     TokenPermits::Permit permit(*gate_);
     return inner_->export_seed(ref);
