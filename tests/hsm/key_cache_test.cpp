@@ -28,21 +28,27 @@ testing::OpenVault open_with_cache(std::size_t size) {
   return testing::open_provisioned(config);
 }
 
+// `macs` are the HMACs of `counters` under `seed`, as software computes them.
+void expect_software_macs(HashAlg alg, std::span<const std::uint8_t> seed,
+                          std::span<const std::uint64_t> counters,
+                          const Result<std::vector<Mac>>& macs) {
+  ASSERT_TRUE(macs.ok()) << macs.error().message;
+  ASSERT_EQ(macs->size(), counters.size());
+  for (std::size_t i = 0; i < counters.size(); ++i) {
+    const Mac expected = testing::software_hmac(alg, seed, counters[i]);
+    ASSERT_EQ((*macs)[i].size, expected.size);
+    EXPECT_TRUE(std::equal(expected.bytes.begin(), expected.bytes.begin() + expected.size,
+                           (*macs)[i].bytes.begin()));
+  }
+}
+
 // The vault's MACs for `counters` equal software HMAC under `seed`.
 void expect_software_macs(SeedVault& vault, const SeedRef& ref, HashAlg alg,
                           std::span<const std::uint8_t> seed) {
   const std::uint64_t counters[] = {0, 1, 59 / 30, 0x0123456789abcdefULL};
   auto oracle = vault.oracle(ref);
   ASSERT_TRUE(oracle.ok()) << oracle.error().message;
-  auto macs = (*oracle)->mac_counters(counters);
-  ASSERT_TRUE(macs.ok()) << macs.error().message;
-  ASSERT_EQ(macs->size(), std::size(counters));
-  for (std::size_t i = 0; i < std::size(counters); ++i) {
-    const Mac expected = testing::software_hmac(alg, seed, counters[i]);
-    ASSERT_EQ((*macs)[i].size, expected.size);
-    EXPECT_TRUE(std::equal(expected.bytes.begin(), expected.bytes.begin() + expected.size,
-                           (*macs)[i].bytes.begin()));
-  }
+  expect_software_macs(alg, seed, counters, (*oracle)->mac_counters(counters));
 }
 
 SeedRef active(SeedVault& vault, HashAlg alg, std::span<const std::uint8_t> seed) {
@@ -77,15 +83,8 @@ TEST(KeyCache, OneOperationMacsMatchTheOraclesAndCheckTheAlgorithm) {
   const SeedRef ref = active(*opened.vault, HashAlg::sha256, seed);
   const std::uint64_t counters[] = {7, 8, 9};
   for (int pass = 0; pass < 2; ++pass) {  // a miss, then a hit
-    auto macs = opened.vault->mac_counters(ref, HashAlg::sha256, counters);
-    ASSERT_TRUE(macs.ok()) << macs.error().message;
-    ASSERT_EQ(macs->size(), std::size(counters));
-    for (std::size_t i = 0; i < std::size(counters); ++i) {
-      const Mac expected = testing::software_hmac(HashAlg::sha256, seed, counters[i]);
-      ASSERT_EQ((*macs)[i].size, expected.size);
-      EXPECT_TRUE(std::equal(expected.bytes.begin(), expected.bytes.begin() + expected.size,
-                             (*macs)[i].bytes.begin()));
-    }
+    expect_software_macs(HashAlg::sha256, seed, counters,
+                         opened.vault->mac_counters(ref, HashAlg::sha256, counters));
   }
   auto wrong_alg = opened.vault->mac_counters(ref, HashAlg::sha1, counters);
   ASSERT_FALSE(wrong_alg.ok());

@@ -23,14 +23,7 @@ CK_OBJECT_HANDLE generate(SessionPool::Lease& lease, Template& t, CK_MECHANISM_T
 
 // An AES wrapping key of the attacker's own, readable by them; `trusted` asks for CKA_TRUSTED.
 void attacker_kek(Template& t, bool trusted) {
-  t.number(CKA_CLASS, CKO_SECRET_KEY)
-      .number(CKA_KEY_TYPE, CKK_AES)
-      .number(CKA_VALUE_LEN, 32)
-      .flag(CKA_TOKEN, false)
-      .flag(CKA_SENSITIVE, false)
-      .flag(CKA_EXTRACTABLE, true)
-      .flag(CKA_WRAP, true)
-      .flag(CKA_UNWRAP, true);
+  testing::attacker_aes_template(t);
   if (trusted) t.flag(CKA_TRUSTED, true);
 }
 

@@ -23,10 +23,9 @@ inline CK_OBJECT_HANDLE find_key(SessionPool::Lease& lease, const std::string& l
   return found && found->size() == 1 ? found->front() : CK_INVALID_HANDLE;
 }
 
-// An AES key the "attacker" made with the user PIN and knows: readable, able to wrap anything
-// the token lets it wrap.
-inline CK_OBJECT_HANDLE attacker_aes_key(SessionPool::Lease& lease) {
-  Template t;
+// The template of an AES key the "attacker" makes with the user PIN and knows: readable, able to
+// wrap anything the token lets it wrap.
+inline void attacker_aes_template(Template& t) {
   t.number(CKA_CLASS, CKO_SECRET_KEY)
       .number(CKA_KEY_TYPE, CKK_AES)
       .number(CKA_VALUE_LEN, 32)
@@ -35,6 +34,12 @@ inline CK_OBJECT_HANDLE attacker_aes_key(SessionPool::Lease& lease) {
       .flag(CKA_EXTRACTABLE, true)
       .flag(CKA_WRAP, true)
       .flag(CKA_UNWRAP, true);
+}
+
+// Such a key, made in the token.
+inline CK_OBJECT_HANDLE attacker_aes_key(SessionPool::Lease& lease) {
+  Template t;
+  attacker_aes_template(t);
   CK_MECHANISM m{CKM_AES_KEY_GEN, nullptr, 0};
   CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
   EXPECT_EQ(lease.raw(HSM2FA_P11(C_GenerateKey), &m, t.data(), t.size(), &handle), CKR_OK);
