@@ -105,6 +105,23 @@ class GatedVault final : public SeedVault {
     return gate().run<SeedRef>("lock seed", [inner = inner_, ref] { return inner->lock(ref); });
   }
 
+  Result<PairingSeed> generate_for_pairing(HashAlg alg) override {
+    return gate().run<PairingSeed>(
+        "generate seed", [inner = inner_, alg] { return inner->generate_for_pairing(alg); },
+        [late = destroy_late_seed(inner_)](Result<PairingSeed>&& made) {
+          if (made) late(Result<SeedRef>(std::move(made->ref)));
+        });
+  }
+
+  // Late, the token may have locked the seed anyway; as with lock(), the store keeps the pending
+  // ref and the caller's retry converges.
+  Result<std::optional<SeedRef>> lock_if(const SeedRef& ref, HashAlg alg,
+                                         const SeedCheck& check) override {
+    return gate().run<std::optional<SeedRef>>(
+        "check and lock seed",
+        [inner = inner_, ref, alg, check] { return inner->lock_if(ref, alg, check); });
+  }
+
   Status destroy(const SeedRef& ref) override {
     return gate().run<void>("destroy seed", [inner = inner_, ref] { return inner->destroy(ref); });
   }

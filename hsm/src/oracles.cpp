@@ -60,7 +60,27 @@ class SessionKeyOracle final : public HmacOracle {
   SessionObject key_;
 };
 
+class BorrowedKeyOracle final : public HmacOracle {
+ public:
+  BorrowedKeyOracle(SessionPool::Lease& lease, HashAlg alg, CK_OBJECT_HANDLE key)
+      : lease_(lease), alg_(alg), key_(key) {}
+  HashAlg algorithm() const noexcept override { return alg_; }
+  Result<std::vector<Mac>> mac_counters(std::span<const std::uint64_t> counters) override {
+    return mac_each(lease_, alg_, key_, counters);
+  }
+
+ private:
+  SessionPool::Lease& lease_;
+  HashAlg alg_;
+  CK_OBJECT_HANDLE key_;
+};
+
 }  // namespace
+
+std::unique_ptr<HmacOracle> make_borrowed_key_oracle(SessionPool::Lease& lease, HashAlg alg,
+                                                     CK_OBJECT_HANDLE key) {
+  return std::make_unique<BorrowedKeyOracle>(lease, alg, key);
+}
 
 std::unique_ptr<HmacOracle> make_token_key_oracle(std::shared_ptr<TokenImpl> token, HashAlg alg,
                                                   CK_OBJECT_HANDLE key) {

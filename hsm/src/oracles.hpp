@@ -18,4 +18,9 @@ std::unique_ptr<HmacOracle> make_token_key_oracle(std::shared_ptr<TokenImpl> tok
 std::unique_ptr<HmacOracle> make_session_key_oracle(std::shared_ptr<TokenImpl> token, HashAlg alg,
                                                     SessionPool::Lease lease, SessionObject key);
 
+// A session key its caller keeps owning, on the caller's lease, for the length of one operation:
+// neither may go before the oracle.
+std::unique_ptr<HmacOracle> make_borrowed_key_oracle(SessionPool::Lease& lease, HashAlg alg,
+                                                     CK_OBJECT_HANDLE key);
+
 }  // namespace hsm2fa::hsm

@@ -33,16 +33,22 @@ Result<Mac> purpose_mac(SessionPool::Lease& lease, CK_OBJECT_HANDLE mac_key,
 
 Result<std::vector<std::uint8_t>> wrap_key(SessionPool::Lease& lease, CK_MECHANISM_TYPE mechanism,
                                            CK_OBJECT_HANDLE kek, CK_OBJECT_HANDLE key) {
+  // Room for any seed's blob (64 bytes + the 8 of key wrapping) in one call: a length query is a
+  // whole wrap in some modules (SoftHSM2 wraps, then reports the size). The query only follows
+  // if the token asks for more room.
+  constexpr CK_ULONG kSeedBlobRoom = 256;
   CK_MECHANISM m{mechanism, nullptr, 0};
-  CK_ULONG size = 0;
-  if (auto status = lease.call(HSM2FA_P11(C_WrapKey), &m, kek, key, nullptr, &size); !status) {
-    return std::move(status).error();
+  std::vector<std::uint8_t> wrapped(kSeedBlobRoom);
+  CK_ULONG size = kSeedBlobRoom;
+  CK_RV rv = lease.raw(HSM2FA_P11(C_WrapKey), &m, kek, key, wrapped.data(), &size);
+  if (rv == CKR_BUFFER_TOO_SMALL) {
+    if (auto status = lease.call(HSM2FA_P11(C_WrapKey), &m, kek, key, nullptr, &size); !status) {
+      return std::move(status).error();
+    }
+    wrapped.resize(size);
+    rv = lease.raw(HSM2FA_P11(C_WrapKey), &m, kek, key, wrapped.data(), &size);
   }
-  std::vector<std::uint8_t> wrapped(size);
-  if (auto status = lease.call(HSM2FA_P11(C_WrapKey), &m, kek, key, wrapped.data(), &size);
-      !status) {
-    return std::move(status).error();
-  }
+  if (rv != CKR_OK) return Cryptoki::error("C_WrapKey", rv);
   wrapped.resize(size);
   return wrapped;
 }

@@ -144,6 +144,54 @@ class WrappedVault final : public SeedVault, public SeedRewrapper {
     return seal(*lease, opened->ref.alg, false, key->handle());
   }
 
+  // One lease for the seed's birth and its pairing export: generated readable (it is readable
+  // whenever the pending KEK unwraps it anyway), read, sealed under the pending KEK, destroyed.
+  Result<PairingSeed> generate_for_pairing(HashAlg alg) override {
+    auto lease = token_->lease();
+    if (!lease) return std::move(lease).error();
+    Template t;
+    add_seed_rules(t, alg, false, /*sensitive=*/false, /*extractable=*/true);
+    t.number(CKA_VALUE_LEN, digest_size(alg));
+    CK_MECHANISM m{CKM_GENERIC_SECRET_KEY_GEN, nullptr, 0};
+    CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
+    if (auto s = lease->call(HSM2FA_P11(C_GenerateKey), &m, t.data(), t.size(), &handle); !s) {
+      return std::move(s).error();
+    }
+    SessionObject seed(lease->session(), handle);
+    auto value = read_secret(lease->session(), seed.handle(), CKA_VALUE);
+    if (!value) return std::move(value).error();
+    if (value->size() != digest_size(alg)) {
+      return make_error(Errc::hsm_error, "the token generated a seed of the wrong length");
+    }
+    auto ref = seal(*lease, alg, true, seed.handle());
+    if (!ref) return std::move(ref).error();
+    return PairingSeed{std::move(*ref), std::move(*value)};
+  }
+
+  // The pending seed is unwrapped once for the check and, if it passes, sealed from that same
+  // session key under the active KEK.
+  Result<std::optional<SeedRef>> lock_if(const SeedRef& ref, HashAlg alg,
+                                         const SeedCheck& check) override {
+    auto decoded = decode_wrapped_ref(ref.encoded);
+    if (!decoded) return std::move(decoded).error();
+    if (!decoded->pending) return SeedVault::lock_if(ref, alg, check);  // lock() is a no-op
+    auto lease = token_->lease();
+    if (!lease) return std::move(lease).error();
+    auto opened = open(*lease, ref);
+    if (!opened) return std::move(opened).error();
+    if (opened->ref.alg != alg) {
+      return make_error(Errc::tampered, "seed algorithm differs from the credential's");
+    }
+    auto key = unwrap(*lease, *opened);
+    if (!key) return std::move(key).error();
+    auto accepted = check(*make_borrowed_key_oracle(*lease, alg, key->handle()));
+    if (!accepted) return std::move(accepted).error();
+    if (!*accepted) return std::optional<SeedRef>();
+    auto locked = seal(*lease, alg, false, key->handle());
+    if (!locked) return std::move(locked).error();
+    return std::optional<SeedRef>(std::move(*locked));
+  }
+
   Status destroy(const SeedRef& ref) override {
     if (cache_) cache_->forget(ref.encoded);
     auto lease = token_->lease();

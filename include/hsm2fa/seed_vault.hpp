@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -32,8 +34,18 @@ struct SeedInfo {
   bool exportable = false;
 };
 
+// A new exportable seed and its bytes: what an enrollment shows as the pairing code.
+struct PairingSeed {
+  SeedRef ref;
+  SecretBytes value;
+};
+
 class SeedVault {
  public:
+  // Decides, from an oracle for the seed, whether lock_if() locks it. It may run on a token
+  // worker thread and after lock_if() has returned (a missed deadline), so it owns its captures.
+  using SeedCheck = std::function<Result<bool>(HmacOracle&)>;
+
   virtual ~SeedVault() = default;
   virtual Custody custody() const noexcept = 0;
 
@@ -65,6 +77,39 @@ class SeedVault {
   // One way: after this the token refuses to let the seed out. Returns the ref to store from
   // now on (it may differ from `ref`; the old one is then invalid).
   virtual Result<SeedRef> lock(const SeedRef& ref) = 0;
+
+  // generate(alg, true) and export_seed() of its ref as one operation (an enrollment). On an
+  // error no seed is left behind. Vaults override it to make one token round trip of the two.
+  virtual Result<PairingSeed> generate_for_pairing(HashAlg alg) {
+    auto ref = generate(alg, /*exportable=*/true);
+    if (!ref) return std::move(ref).error();
+    auto value = export_seed(*ref);
+    if (!value) {
+      (void)destroy(*ref);
+      return std::move(value).error();
+    }
+    return PairingSeed{std::move(*ref), std::move(*value)};
+  }
+
+  // Confirming an enrollment: runs `check` with an oracle for the seed (the ref's algorithm
+  // checked against `alg` first, Errc::tampered if they differ) and, if it answers true, locks
+  // the seed as lock(ref) does. Returns the ref to store from now on, or nullopt when `check`
+  // answered false (nothing changed). Vaults override it to make one token operation of the two.
+  virtual Result<std::optional<SeedRef>> lock_if(const SeedRef& ref, HashAlg alg,
+                                                 const SeedCheck& check) {
+    auto made = oracle(ref);
+    if (!made) return std::move(made).error();
+    if ((*made)->algorithm() != alg) {
+      return make_error(Errc::tampered, "seed algorithm differs from the credential's");
+    }
+    auto accepted = check(**made);
+    if (!accepted) return std::move(accepted).error();
+    if (!*accepted) return std::optional<SeedRef>();
+    made->reset();  // its session goes back before lock() leases one
+    auto locked = lock(ref);
+    if (!locked) return std::move(locked).error();
+    return std::optional<SeedRef>(std::move(*locked));
+  }
   // Destroys the seed in the token (token mode). In wrapped mode forgetting the blob is the
   // destruction; the call still validates the ref.
   virtual Status destroy(const SeedRef& ref) = 0;

@@ -21,4 +21,15 @@ Result<std::vector<std::int64_t>> matched_steps(const ServiceContext& ctx,
                                                 const TotpCredential& credential,
                                                 std::string_view canonical);
 
+// Confirming a pending credential: matched_steps(), and when a step matched, the seed locked in
+// the same vault operation (SeedVault::lock_if). `seed` is the ref to store from now on: the
+// locked one, or the credential's own when nothing matched.
+struct LockedMatch {
+  std::vector<std::int64_t> steps;
+  SeedRef seed;
+};
+Result<LockedMatch> matched_steps_then_lock(const ServiceContext& ctx,
+                                            const TotpCredential& credential,
+                                            std::string_view canonical);
+
 }  // namespace hsm2fa::service

@@ -6,17 +6,23 @@
 namespace hsm2fa::service::use_case {
 namespace {
 
-// Locks the seed (unless the tenant re-shows codes) and makes the credential active with the
-// matched step spent; the active credential it replaces loses its seed.
-Status activate(const ServiceContext& ctx, const TenantConfig& tenant,
-                const TotpCredential& pending, std::int64_t step) {
-  SeedRef locked = pending.seed;
+// The steps `canonical` matches and the ref to store once confirmed: the seed is locked in the
+// same token operation as the check unless the tenant re-shows codes.
+Result<LockedMatch> check_code(const ServiceContext& ctx, const TenantConfig& tenant,
+                               const TotpCredential& pending, std::string_view canonical) {
   if (tenant.export_policy != ExportPolicy::always) {
-    auto ref = ctx.vault->lock(pending.seed);
-    if (!ref) return std::move(ref).error();
-    locked = std::move(*ref);
+    return matched_steps_then_lock(ctx, pending, canonical);
   }
-  auto replaced = ctx.store->activate_totp(pending.id, locked, step);
+  auto steps = matched_steps(ctx, pending, canonical);
+  if (!steps) return std::move(steps).error();
+  return LockedMatch{std::move(*steps), pending.seed};
+}
+
+// Makes the credential active with the matched step spent; the active credential it replaces
+// loses its seed.
+Status activate(const ServiceContext& ctx, const TotpCredential& pending, const SeedRef& seed,
+                std::int64_t step) {
+  auto replaced = ctx.store->activate_totp(pending.id, seed, step);
   if (!replaced) return std::move(replaced).error();
   if (*replaced) destroy_orphans(ctx, {**replaced});
   return {};
@@ -30,7 +36,8 @@ Result<ConfirmResult> confirm_totp(const ServiceContext& ctx, std::string_view t
                                    std::string_view user, std::string_view code) {
   auto config = resolve_tenant(ctx, tenant, user);
   if (!config) return std::move(config).error();
-  if (auto st = check_throttle(ctx, tenant, user); !st) return std::move(st).error();
+  auto failures = check_throttle(ctx, tenant, user);
+  if (!failures) return std::move(failures).error();
   auto creds = load_credentials(ctx, tenant, user);
   if (!creds) return std::move(creds).error();
   if (!creds->pending) {
@@ -42,18 +49,22 @@ Result<ConfirmResult> confirm_totp(const ServiceContext& ctx, std::string_view t
   if (!canonical) return std::move(canonical).error();
   if (ctx.now_seconds() > pending.expires_at) return ConfirmResult{false, pending.state};
 
-  auto steps = matched_steps(ctx, pending, *canonical);
-  if (!steps) return std::move(steps).error();
-  if (steps->empty()) {
+  auto match = check_code(ctx, **config, pending, *canonical);
+  if (!match) return std::move(match).error();
+  if (match->steps.empty()) {
     if (auto st = count_failure(ctx, tenant, user); !st) return std::move(st).error();
     return ConfirmResult{false, CredentialState::pending};
   }
-  if (auto st = activate(ctx, **config, pending, steps->front()); !st) {
+  if (auto st = activate(ctx, pending, match->seed, match->steps.front()); !st) {
     return std::move(st).error();
   }
-  if (auto st = ctx.store->reset_throttle(tenant, user); !st) {
-    // The activation is durable; a stale failure count only delays the user's next attempt.
-    spdlog::warn("confirm: throttle reset failed: {}", st.error().message);
+  // Nothing to reset when no failure was counted (one durable write fewer); a failure counted
+  // since the check stays counted.
+  if (*failures > 0) {
+    if (auto st = ctx.store->reset_throttle(tenant, user); !st) {
+      // The activation is durable; a stale failure count only delays the user's next attempt.
+      spdlog::warn("confirm: throttle reset failed: {}", st.error().message);
+    }
   }
   spdlog::info("totp enrollment confirmed (tenant={})", tenant);
   return ConfirmResult{true, CredentialState::active};

@@ -25,17 +25,15 @@ Result<TotpCredential> new_credential(const ServiceContext& ctx, const TenantCon
   return cred;
 }
 
-// After the seed exists: export it for pairing, then make the pending credential durable.
-// Any failure leaves no seed behind.
-Result<Enrollment> store_and_export(const ServiceContext& ctx, const TenantConfig& tenant,
-                                    TotpCredential& cred) {
-  auto enrollment = export_pairing(ctx, tenant, cred);
-  if (!enrollment) return enrollment;
+// After the seed exists: make the pending credential durable, then render its pairing code.
+Result<Enrollment> store_pending(const ServiceContext& ctx, const TenantConfig& tenant,
+                                 TotpCredential& cred, const SecretBytes& seed) {
   auto put = ctx.store->put_pending_totp(cred);
   if (!put) return std::move(put).error();
   if (put->replaced) destroy_orphans(ctx, {*put->replaced});
-  enrollment->state = CredentialState::pending;
-  enrollment->expires_at = cred.expires_at;
+  Enrollment enrollment = pairing_of(tenant, cred, seed);
+  enrollment.state = CredentialState::pending;
+  enrollment.expires_at = cred.expires_at;
   return enrollment;
 }
 
@@ -56,10 +54,11 @@ Result<Enrollment> enroll_totp(const ServiceContext& ctx, const EnrollRequest& r
     return make_error(Errc::conflict, "TOTP is already active; re-enroll with replace=true");
   }
 
-  auto seed = ctx.vault->generate(cred->alg, /*exportable=*/true);
+  // The seed and its bytes for the pairing code come out of one token operation.
+  auto seed = ctx.vault->generate_for_pairing(cred->alg);
   if (!seed) return std::move(seed).error();
-  cred->seed = std::move(*seed);
-  auto enrollment = store_and_export(ctx, **tenant, *cred);
+  cred->seed = std::move(seed->ref);
+  auto enrollment = store_pending(ctx, **tenant, *cred, seed->value);
   if (!enrollment) {
     destroy_orphans(ctx, {cred->seed});
     return enrollment;

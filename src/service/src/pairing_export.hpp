@@ -15,4 +15,8 @@ namespace hsm2fa::service {
 Result<Enrollment> export_pairing(const ServiceContext& ctx, const TenantConfig& tenant,
                                   const TotpCredential& credential);
 
+// The same rendering of seed bytes the caller already holds (an enrollment's new seed).
+Enrollment pairing_of(const TenantConfig& tenant, const TotpCredential& credential,
+                      const SecretBytes& seed);
+
 }  // namespace hsm2fa::service

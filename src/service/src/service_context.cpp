@@ -34,11 +34,12 @@ Result<const TenantConfig*> resolve_tenant(const ServiceContext& ctx, std::strin
   return &it->second;
 }
 
-Status check_throttle(const ServiceContext& ctx, std::string_view tenant, std::string_view user) {
+Result<int> check_throttle(const ServiceContext& ctx, std::string_view tenant,
+                           std::string_view user) {
   auto state = ctx.store->user_state(tenant, user);
   if (!state) return std::move(state).error();
   const std::int64_t wait_ms = state->throttle.wait_ms(ctx.now_ms());
-  if (wait_ms <= 0) return {};
+  if (wait_ms <= 0) return state->throttle.failures;
   Error error = make_error(Errc::rate_limited, "too many failed attempts; try again later");
   error.retry_after_seconds = std::max<std::int64_t>(1, (wait_ms + 999) / 1000);
   return error;

@@ -47,8 +47,9 @@ Result<const TenantConfig*> resolve_tenant(const ServiceContext& ctx, std::strin
                                            std::string_view user);
 
 // rate_limited (with retry_after_seconds) while the user backs off or is locked; the code of
-// such a request is never evaluated.
-Status check_throttle(const ServiceContext& ctx, std::string_view tenant, std::string_view user);
+// such a request is never evaluated. Otherwise the failures counted so far.
+Result<int> check_throttle(const ServiceContext& ctx, std::string_view tenant,
+                           std::string_view user);
 
 // Counts a failed attempt. A failure that cannot be counted is an error, not a silent pass.
 Status count_failure(const ServiceContext& ctx, std::string_view tenant, std::string_view user);

@@ -58,6 +58,15 @@ class GatedVault final : public SeedVault {
     TokenPermits::Permit permit(*gate_);
     return inner_->lock(ref);
   }
+  Result<PairingSeed> generate_for_pairing(HashAlg alg) override {
+    TokenPermits::Permit permit(*gate_);
+    return inner_->generate_for_pairing(alg);
+  }
+  Result<std::optional<SeedRef>> lock_if(const SeedRef& ref, HashAlg alg,
+                                         const SeedCheck& check) override {
+    TokenPermits::Permit permit(*gate_);
+    return inner_->lock_if(ref, alg, check);
+  }
   Status destroy(const SeedRef& ref) override {
     TokenPermits::Permit permit(*gate_);
     return inner_->destroy(ref);

@@ -33,6 +33,27 @@ TEST_F(ConfirmTest, WrongCodeStaysPendingAndCountsAFailure) {
   EXPECT_TRUE(credential(CredentialState::pending));
 }
 
+TEST_F(ConfirmTest, CorrectCodeAfterAFailureClearsTheFailureCount) {
+  Enrollment e = enroll();
+  const std::string secret(e.secret_base32.view());
+  ASSERT_TRUE(service->confirm_totp(caller, "default", "alice", wrong_code(secret)).ok());
+  ASSERT_EQ(store->user_state("default", "alice")->throttle.failures, 1);
+  advance_seconds(2);  // past the first back-off, within the same pending lifetime
+  auto r = service->confirm_totp(caller, "default", "alice", code(secret));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->valid);
+  EXPECT_EQ(store->user_state("default", "alice")->throttle.failures, 0);
+}
+
+TEST_F(ConfirmTest, WrongCodeLocksNothing) {
+  Enrollment e = enroll();
+  const std::string secret(e.secret_base32.view());
+  ASSERT_FALSE(service->confirm_totp(caller, "default", "alice", wrong_code(secret))->valid);
+  auto pending = credential(CredentialState::pending);
+  ASSERT_TRUE(pending);
+  EXPECT_FALSE(vault->record(pending->seed)->locked);
+}
+
 TEST_F(ConfirmTest, ExpiredEnrollmentIsInvalidWithoutEvaluatingOrCounting) {
   Enrollment e = enroll();
   const std::string secret(e.secret_base32.view());
