@@ -16,7 +16,7 @@ const char* const kBenchUsage =
     "  --levels LIST        client connections per level (1,2,4,8,16,32)\n"
     "  --wrong-every N      one wrong code after every Nth accepted one (20: 5 %; 0: none)\n"
     "  --enroll-connections N  connections enrolling in parallel (8)\n"
-    "  --ceiling-seconds S  length of the ceiling measurement (2)\n"
+    "  --ceiling-seconds S  length of each ceiling measurement, in 3 rounds (3)\n"
     "  --enroll-seconds S   stop enrolling after S seconds, fewer users then (40)\n"
     "  --max-wait-seconds S total wait for a fresh time step when users run out (30)\n"
     "  --results DIR        where <timestamp>-<custody>.json and .png go (results)\n"

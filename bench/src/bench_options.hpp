@@ -15,7 +15,7 @@ struct BenchOptions {
   std::optional<std::string> config;
   std::optional<std::size_t> users;  // default 20,000
   double seconds = 2.0;              // per concurrency level, and for the half-rate run
-  double ceiling_seconds = 2.0;
+  double ceiling_seconds = 3.0;      // each time it is measured
   // Enrollment stops here even if fewer users are enrolled (default 40).
   std::optional<double> enroll_seconds;
   double max_wait_seconds = 30;  // total waiting for a fresh time step, then run with what is left

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "hsm2fa/hsm/token.hpp"
 #include "hsm2fa/result.hpp"
@@ -15,14 +16,19 @@ namespace hsm2fa::bench {
 struct CeilingPlan {
   hsm::TokenConfig token;
   unsigned threads = 1;
-  double seconds = 2.0;
+  double seconds = 2.0;  // of verification work, split into `rounds` equal rounds
+  unsigned rounds = 3;
   std::size_t seeds = 256;  // distinct seeds rotated through, as distinct users would be
+  // Also the generate rate (1 s at most). In token custody its seeds are destroyed again one by
+  // one, which takes minutes once the load has left 20,000 objects in the token.
+  bool measure_generate = true;
 };
 
 struct CeilingResult {
   unsigned threads = 0;
-  double verify_per_s = 0;    // verifications' token work per second
-  double generate_per_s = 0;  // seeds generated (wrapped: + wrapped) per second, 1 thread
+  double verify_per_s = 0;            // the median round: verifications' token work per second
+  std::vector<double> verify_rounds;  // every round, in the order run
+  double generate_per_s = 0;          // seeds generated (wrapped: + wrapped) per second, 1 thread
   std::size_t seeds = 0;
 };
 

@@ -30,4 +30,11 @@ LatencySummary summarize(std::vector<std::int64_t>& nanoseconds) {
   return s;
 }
 
+double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const std::size_t mid = values.size() / 2;
+  return values.size() % 2 != 0 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
 }  // namespace hsm2fa::bench

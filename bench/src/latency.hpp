@@ -1,4 +1,4 @@
-// Latency samples of one load run and their order statistics.
+// Latency samples of one load run and their order statistics; the median of repeated rates.
 #pragma once
 
 #include <cstdint>
@@ -14,5 +14,8 @@ struct LatencySummary {
 // Nearest-rank percentiles (the smallest sample with at least p% of samples at or below it);
 // all zero for no samples. Reorders `nanoseconds`.
 LatencySummary summarize(std::vector<std::int64_t>& nanoseconds);
+
+// The median of `values` (the mean of the middle two for an even count); 0 when empty.
+double median(std::vector<double> values);
 
 }  // namespace hsm2fa::bench
