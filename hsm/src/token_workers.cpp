@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <vector>
 
 namespace hsm2fa::hsm {
 namespace {
@@ -12,20 +13,40 @@ thread_local bool worker_thread = false;
 }  // namespace
 
 struct TokenWorkers::Queue {
+  // A thread waiting for work. The most recently idle one is woken first: its caches (and
+  // the module's data it touched) are still warm, and threads that are not needed stay asleep.
+  struct Idle {
+    std::condition_variable wake;
+    bool woken = false;
+  };
+
   std::mutex mutex;
-  std::condition_variable ready;
   std::deque<std::function<void()>> jobs;
-  std::size_t idle = 0;
+  std::vector<Idle*> idle;  // guarded by mutex; a waker removes the thread it wakes
   bool stopping = false;
+
+  // Under `mutex`: hands a queued job to the thread that went idle last; false if none is idle.
+  bool wake_one() {
+    if (idle.empty()) return false;
+    Idle* next = idle.back();
+    idle.pop_back();
+    next->woken = true;
+    next->wake.notify_one();
+    return true;
+  }
 
   static void run(std::shared_ptr<Queue> queue) {
     worker_thread = true;
+    Idle self;
     std::unique_lock lock(queue->mutex);
     while (true) {
-      ++queue->idle;
-      queue->ready.wait(lock, [&] { return queue->stopping || !queue->jobs.empty(); });
-      --queue->idle;
+      if (queue->jobs.empty() && !queue->stopping) {
+        self.woken = false;
+        queue->idle.push_back(&self);
+        self.wake.wait(lock, [&] { return self.woken; });
+      }
       if (queue->stopping) return;
+      if (queue->jobs.empty()) continue;  // a busy thread took the job first
       auto job = std::move(queue->jobs.front());
       queue->jobs.pop_front();
       lock.unlock();
@@ -47,8 +68,9 @@ TokenWorkers::~TokenWorkers() {
     queue_->stopping = true;
     dropped.swap(queue_->jobs);
     threads.swap(threads_);
+    while (queue_->wake_one()) {
+    }
   }
-  queue_->ready.notify_all();
   dropped.clear();
   for (auto& thread : threads) {
     if (thread.get_id() == std::this_thread::get_id()) {
@@ -64,10 +86,8 @@ void TokenWorkers::post(std::function<void()> job) {
     std::lock_guard lock(queue_->mutex);
     if (!queue_->stopping) {
       queue_->jobs.push_back(std::move(job));
-      if (queue_->idle < queue_->jobs.size() && threads_.size() < max_threads_) {
+      if (!queue_->wake_one() && threads_.size() < max_threads_) {
         threads_.emplace_back(&Queue::run, queue_);
-      } else {
-        queue_->ready.notify_one();
       }
       return;
     }
@@ -76,5 +96,10 @@ void TokenWorkers::post(std::function<void()> job) {
 }
 
 bool TokenWorkers::on_worker_thread() noexcept { return worker_thread; }
+
+std::size_t TokenWorkers::idle_threads() const {
+  std::lock_guard lock(queue_->mutex);
+  return queue_->idle.size();
+}
 
 }  // namespace hsm2fa::hsm

@@ -30,6 +30,9 @@ class TokenWorkers {
   // True on a worker thread: token work started there already runs under its caller's deadline.
   static bool on_worker_thread() noexcept;
 
+  // Threads waiting for a job right now.
+  std::size_t idle_threads() const;
+
  private:
   struct Queue;
   std::shared_ptr<Queue> queue_;
