@@ -58,8 +58,15 @@ TokenImpl::~TokenImpl() {
   // (pool_ is destroyed first), then the login, then the keeper, then the module.
 }
 
+// `up` follows the outcome of each attempt, so a planned re-login or recycle never shows the
+// token down while it is merely paused.
 Status TokenImpl::login_locked() {
-  up_ = false;
+  Status status = try_login_locked();
+  up_ = status.ok();
+  return status;
+}
+
+Status TokenImpl::try_login_locked() {
   if (!module_->initialized()) {  // a recycle's C_Initialize failed: try it again first
     if (auto status = reinitialize_locked(); !status) return status;
   }
@@ -90,7 +97,6 @@ Status TokenImpl::login_locked() {
   }
   login_.emplace(std::move(*login));
   epoch_.fetch_add(1, std::memory_order_acq_rel);
-  up_ = true;
   return {};
 }
 

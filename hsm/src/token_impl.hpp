@@ -79,7 +79,8 @@ class TokenImpl final : public Token, public std::enable_shared_from_this<TokenI
 
  private:
   TokenImpl(TokenConfig config, std::shared_ptr<Module> module, CK_SLOT_ID slot);
-  Status login_locked();         // requires login_mutex_
+  Status login_locked();         // requires login_mutex_; sets up_ by its outcome
+  Status try_login_locked();     // requires login_mutex_
   Status reinitialize_locked();  // requires login_mutex_ and no lease out
   bool recycle_due() const noexcept;
   void recycler_loop(std::stop_token stop);

@@ -97,12 +97,15 @@ Result<bool> TokenImpl::recycle_module(std::chrono::milliseconds drain) {
   CK_SLOT_ID slot = 0;
   {
     std::lock_guard lock(login_mutex_);
-    up_ = false;
     pool_.drop_idle();
     login_.reset();  // C_Logout and C_CloseSession while the module still knows them
     keeper_.reset();
     status = reinitialize_locked();
-    if (status) status = login_locked();
+    if (status) {
+      status = login_locked();  // sets up_ by its outcome
+    } else {
+      up_ = false;
+    }
     slot = slot_;
   }
   pool_.resume(slot);
