@@ -98,6 +98,7 @@ boost::json::object counter_deltas(const MetricSample& before, const MetricSampl
   const auto lines = put("audit_lines", "hsm2fa_audit_synced_lines_total");
   ratio("audit_lines_per_sync", lines, syncs);
   put("hsm_calls", "hsm2fa_hsm_calls_total");
+  put("module_recycles", "hsm2fa_hsm_module_recycles_total{result=\"done\"}");
   return out;
 }
 

@@ -63,5 +63,15 @@ TEST(CounterDeltas, AMetricMissingFromEitherScrapeIsLeftOut) {
   EXPECT_FALSE(d.contains("audit_syncs"));
 }
 
+TEST(CounterDeltas, ModuleRecyclesCountOnlyTheDoneOnes) {
+  const auto before = parse_metrics_text(
+      "hsm2fa_hsm_module_recycles_total{result=\"done\"} 3\n"
+      "hsm2fa_hsm_module_recycles_total{result=\"deferred\"} 1\n");
+  const auto after = parse_metrics_text(
+      "hsm2fa_hsm_module_recycles_total{result=\"done\"} 5\n"
+      "hsm2fa_hsm_module_recycles_total{result=\"deferred\"} 9\n");
+  EXPECT_EQ(counter_deltas(before, after).at("module_recycles").as_int64(), 2);
+}
+
 }  // namespace
 }  // namespace hsm2fa::bench
