@@ -50,16 +50,9 @@ class WrappedVault final : public SeedVault, public SeedRewrapper {
   Result<SeedRef> generate(HashAlg alg, bool exportable) override {
     auto lease = token_->lease();
     if (!lease) return std::move(lease).error();
-    Template t;
-    add_seed_rules(t, alg, false, true, true);
-    t.number(CKA_VALUE_LEN, digest_size(alg));
-    CK_MECHANISM m{CKM_GENERIC_SECRET_KEY_GEN, nullptr, 0};
-    CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
-    if (auto s = lease->call(HSM2FA_P11(C_GenerateKey), &m, t.data(), t.size(), &handle); !s) {
-      return std::move(s).error();
-    }
-    SessionObject seed(lease->session(), handle);
-    return seal(*lease, alg, exportable, seed.handle());
+    auto seed = generate_session_seed(*lease, alg, /*readable=*/false);
+    if (!seed) return std::move(seed).error();
+    return seal(*lease, alg, exportable, seed->handle());
   }
 
   Result<SeedRef> import(HashAlg alg, std::span<const std::uint8_t> bytes,
@@ -149,21 +142,14 @@ class WrappedVault final : public SeedVault, public SeedRewrapper {
   Result<PairingSeed> generate_for_pairing(HashAlg alg) override {
     auto lease = token_->lease();
     if (!lease) return std::move(lease).error();
-    Template t;
-    add_seed_rules(t, alg, false, /*sensitive=*/false, /*extractable=*/true);
-    t.number(CKA_VALUE_LEN, digest_size(alg));
-    CK_MECHANISM m{CKM_GENERIC_SECRET_KEY_GEN, nullptr, 0};
-    CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
-    if (auto s = lease->call(HSM2FA_P11(C_GenerateKey), &m, t.data(), t.size(), &handle); !s) {
-      return std::move(s).error();
-    }
-    SessionObject seed(lease->session(), handle);
-    auto value = read_secret(lease->session(), seed.handle(), CKA_VALUE);
+    auto seed = generate_session_seed(*lease, alg, /*readable=*/true);
+    if (!seed) return std::move(seed).error();
+    auto value = read_secret(lease->session(), seed->handle(), CKA_VALUE);
     if (!value) return std::move(value).error();
     if (value->size() != digest_size(alg)) {
       return make_error(Errc::hsm_error, "the token generated a seed of the wrong length");
     }
-    auto ref = seal(*lease, alg, true, seed.handle());
+    auto ref = seal(*lease, alg, true, seed->handle());
     if (!ref) return std::move(ref).error();
     return PairingSeed{std::move(*ref), std::move(*value)};
   }
@@ -234,6 +220,20 @@ class WrappedVault final : public SeedVault, public SeedRewrapper {
                    : keks_->active();
   }
   std::string kek_label_for(bool pending) const { return keks_->label(kek_name(pending)); }
+
+  // A new seed of digest_size(alg) bytes as a session object (extractable, for the wrap).
+  static Result<SessionObject> generate_session_seed(SessionPool::Lease& lease, HashAlg alg,
+                                                     bool readable) {
+    Template t;
+    add_seed_rules(t, alg, false, /*sensitive=*/!readable, /*extractable=*/true);
+    t.number(CKA_VALUE_LEN, digest_size(alg));
+    CK_MECHANISM m{CKM_GENERIC_SECRET_KEY_GEN, nullptr, 0};
+    CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
+    if (auto s = lease.call(HSM2FA_P11(C_GenerateKey), &m, t.data(), t.size(), &handle); !s) {
+      return std::move(s).error();
+    }
+    return SessionObject(lease.session(), handle);
+  }
 
   // Wraps `seed` under the KEK for its state and authenticates the result.
   Result<SeedRef> seal(SessionPool::Lease& lease, HashAlg alg, bool pending,
