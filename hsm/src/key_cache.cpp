@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "key_specs.hpp"
 #include "token_ops.hpp"
 
@@ -113,7 +115,12 @@ Result<std::shared_ptr<CachedKey>> KeyCache::insert(const std::string& ref, Hash
   }
   lru_.push_front(Entry{ref, key});
   index_.emplace(lru_.front().ref, lru_.begin());
-  while (lru_.size() > capacity_) {
+  // With module recycling on, hold at most half the destroys left before the next recycle: the
+  // cache runs down one extra key per request as it nears, instead of destroying every key in
+  // one burst while traffic waits on the owner session. The key just made always stays.
+  const std::uint64_t room = token_->destroys_before_recycle() / 2;
+  const std::size_t limit = std::max<std::size_t>(1, std::min<std::uint64_t>(capacity_, room));
+  while (lru_.size() > limit) {
     index_.erase(lru_.back().ref);
     released.push_back(std::move(lru_.back().key));
     lru_.pop_back();

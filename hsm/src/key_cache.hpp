@@ -12,6 +12,8 @@
 //   change, forgets them all without destroying (their handles are dead and must never be used)
 //   and opens a new owner session.
 // - Eviction and forget() destroy the object (C_DestroyObject) once no oracle still holds it.
+//   With module recycling on, the cache holds at most half the destroys left before the next
+//   recycle (TokenImpl::destroys_before_recycle), so it is nearly empty when the recycle comes.
 //   flush() (token trouble, a cached handle that failed) forgets every key without touching its
 //   handle and lets the owner session go: closing it destroys all its objects in the token.
 // - Thread-safe. Calls on the owner session are serialised by its own mutex.

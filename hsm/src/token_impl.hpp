@@ -76,6 +76,9 @@ class TokenImpl final : public Token, public std::enable_shared_from_this<TokenI
   // hsm_unavailable or a login error when the module or the login did not come back (the next
   // lease() tries again), config when the module is shared in this process.
   Result<bool> recycle_module(std::chrono::milliseconds drain);
+  // Objects that may still be destroyed before the next recycle is due; the maximum when
+  // recycling is off.
+  std::uint64_t destroys_before_recycle() const noexcept;
 
  private:
   TokenImpl(TokenConfig config, std::shared_ptr<Module> module, CK_SLOT_ID slot);

@@ -11,6 +11,8 @@
 // stale session or object handle is ever used against the new instance, where numbers restart.
 #include <spdlog/spdlog.h>
 
+#include <limits>
+
 #include "token_impl.hpp"
 
 namespace hsm2fa::hsm {
@@ -43,6 +45,13 @@ bool TokenImpl::recycle_due() const noexcept {
   return recycle_threshold_ > 0 &&
          stats_->objects_destroyed() - objects_at_init_.load(std::memory_order_relaxed) >=
              recycle_threshold_;
+}
+
+std::uint64_t TokenImpl::destroys_before_recycle() const noexcept {
+  if (recycle_threshold_ == 0) return std::numeric_limits<std::uint64_t>::max();
+  const std::uint64_t done =
+      stats_->objects_destroyed() - objects_at_init_.load(std::memory_order_relaxed);
+  return done >= recycle_threshold_ ? 0 : recycle_threshold_ - done;
 }
 
 void TokenImpl::on_recycle(std::function<void()> prepare, std::function<void()> forget) {

@@ -143,6 +143,34 @@ TEST(ModuleRecycle, ConcurrentVerificationsStayRightAcrossBackgroundRecycles) {
   EXPECT_TRUE(stats.up);
 }
 
+TEST(ModuleRecycle, KeyCacheRunsDownAsARecycleNears) {
+  HSM2FA_REQUIRE_SOFTHSM();
+  auto opened = open_wrapped(60);  // a cache of 8 keys
+  ASSERT_TRUE(opened.vault);
+  auto& impl = testing::impl_of(opened.token);
+  constexpr int kUsers = 12;  // more than the cache holds: every oracle misses and evicts
+  std::vector<SeedRef> refs;
+  for (int i = 0; i < kUsers; ++i) {
+    auto ref = opened.vault->import(HashAlg::sha1, seed_of(static_cast<std::uint8_t>(i)), false);
+    ASSERT_TRUE(ref.ok()) << ref.error().message;
+    refs.push_back(*ref);
+  }
+  int near = 0;
+  for (int i = 0; i < 300; ++i) {
+    auto oracle = opened.vault->oracle(refs[i % kUsers]);
+    ASSERT_TRUE(oracle.ok()) << oracle.error().message;
+    oracle->reset();  // its key may be destroyed now if it was evicted
+    const std::size_t size = key_cache_stats(*opened.vault).size;
+    const std::uint64_t room = impl.destroys_before_recycle();
+    // The last insert allowed half the room it saw; its own evictions used up to two more since.
+    EXPECT_LE(size, std::max<std::uint64_t>(1, std::min<std::uint64_t>(8, room / 2 + 2)))
+        << "with " << room << " destroys left before the recycle";
+    if (room <= 6) ++near;
+  }
+  EXPECT_GT(near, 0);  // the loop saw recycles come close
+  EXPECT_GE(opened.token->stats().module_recycles, 1u);
+}
+
 TEST(ModuleRecycle, RefusesAModuleSharedWithAnotherToken) {
   HSM2FA_REQUIRE_SOFTHSM();
   auto opened = open_wrapped(0);
